@@ -1,0 +1,118 @@
+"""Conversations and their messages: the history every channel, agent and trace refers to."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from orders.models import Customer
+
+MAX_MESSAGE_CHARS = 4000
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        BOT = "bot", "With the bot"
+        QUEUED = "queued", "Waiting for a human"
+        ASSIGNED = "assigned", "With an agent"
+        RESOLVED = "resolved", "Resolved"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+        help_text="Signed in, or verified in chat by order number and e-mail.",
+    )
+    verified_in_chat = models.BooleanField(default=False)
+    token_hash = models.CharField(max_length=64, help_text="SHA-256 of the widget's bearer token.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOT)
+    last_seq = models.PositiveIntegerField(default=0)
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    handoff_reason = models.CharField(max_length=200, blank=True)
+    csat_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    csat_comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="conversation_status_created"),
+            models.Index(fields=["customer", "-updated_at"], name="conversation_customer"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(csat_score__isnull=True) | Q(csat_score__gte=1, csat_score__lte=5),
+                name="conversation_csat_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.customer.name if self.customer_id else "visitor"
+        return f"{who} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Message(models.Model):
+    class Sender(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        BOT = "bot", "Bot"
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "System"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    seq = models.PositiveIntegerField(help_text="1, 2, 3... per conversation, every sender.")
+    sender = models.CharField(max_length=10, choices=Sender.choices)
+    text = models.TextField()
+    client_id = models.UUIDField(null=True, blank=True, help_text="The widget's idempotency key.")
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The agent who wrote it.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="message_client_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["reply_to"],
+                condition=Q(sender="bot"),
+                name="message_one_bot_reply",
+            ),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="message_seq_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.sender}: {self.text[:60]}"

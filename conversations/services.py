@@ -1,0 +1,89 @@
+"""Writes to conversations. Every persisted message gets the next per-conversation seq here."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from conversations.models import MAX_MESSAGE_CHARS, Conversation, Message
+from orders.models import Customer
+
+
+class MessageTooLong(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class MessageWrite:
+    message: Message
+    created: bool
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def conversation_create(*, customer: Customer | None) -> tuple[Conversation, str]:
+    """Start a conversation; returns it with its bearer token, which is stored only as a hash."""
+    token = secrets.token_urlsafe(32)
+    conversation = Conversation.objects.create(customer=customer, token_hash=token_hash(token))
+    return conversation, token
+
+
+def conversation_token_valid(*, conversation: Conversation, token: str | None) -> bool:
+    if not token:
+        return False
+    return hmac.compare_digest(conversation.token_hash, token_hash(token))
+
+
+def message_create(
+    *,
+    conversation_id: uuid.UUID | str,
+    sender: str,
+    text: str,
+    client_id: uuid.UUID | str | None = None,
+    reply_to_id: uuid.UUID | str | None = None,
+    author_id: int | None = None,
+) -> MessageWrite:
+    """Persist a message with the next seq. Idempotent per (conversation, client_id) and per
+    bot reply: a repeat returns the row already written instead of a second one."""
+    if len(text) > MAX_MESSAGE_CHARS and sender == Message.Sender.CUSTOMER:
+        raise MessageTooLong(f"Messages are limited to {MAX_MESSAGE_CHARS} characters.")
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        existing = _existing_message(conversation, sender, client_id, reply_to_id)
+        if existing is not None:
+            return MessageWrite(existing, created=False)
+        conversation.last_seq += 1
+        conversation.save(update_fields=["last_seq", "updated_at"])
+        message = Message.objects.create(
+            conversation=conversation,
+            seq=conversation.last_seq,
+            sender=sender,
+            text=text,
+            client_id=client_id,
+            reply_to_id=reply_to_id,
+            author_id=author_id,
+            created_at=timezone.now(),
+        )
+    return MessageWrite(message, created=True)
+
+
+def _existing_message(
+    conversation: Conversation,
+    sender: str,
+    client_id: uuid.UUID | str | None,
+    reply_to_id: uuid.UUID | str | None,
+) -> Message | None:
+    messages = Message.objects.filter(conversation=conversation)
+    if client_id is not None:
+        return messages.filter(client_id=client_id).first()
+    if sender == Message.Sender.BOT and reply_to_id is not None:
+        return messages.filter(sender=sender, reply_to_id=reply_to_id).first()
+    return None

@@ -1,0 +1,171 @@
+"""Reads of the store's records. Every customer-facing read is scoped to one customer."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
+
+from orders.models import Customer, KnowledgeArticle, Order, Refund, StorePolicy, TrackingEvent
+
+_ORDER_NUMBER = re.compile(r"(?:ORD[-\s]?)?#?(\d{3,12})$", re.IGNORECASE)
+
+
+def order_number_normalize(raw: str) -> str | None:
+    """'ORD-4521', 'ord 4521', '#4521' and '4521' all name ORD-4521."""
+    match = _ORDER_NUMBER.match(raw.strip())
+    return f"ORD-{match.group(1)}" if match else None
+
+
+def _order_detail_queryset() -> QuerySet[Order]:
+    return Order.objects.select_related("customer__tier", "shipping_method").prefetch_related(
+        "items__product",
+        "refunds",
+        Prefetch("shipments__events", queryset=TrackingEvent.objects.order_by("occurred_at")),
+    )
+
+
+def order_get_for_customer(*, customer_id: int, number: str) -> Order | None:
+    normalized = order_number_normalize(number)
+    if normalized is None:
+        return None
+    return _order_detail_queryset().filter(customer_id=customer_id, number=normalized).first()
+
+
+def orders_for_customer(*, customer_id: int, limit: int = 10) -> list[Order]:
+    return list(_order_detail_queryset().filter(customer_id=customer_id)[:limit])
+
+
+def order_exists(*, number: str) -> bool:
+    normalized = order_number_normalize(number)
+    return normalized is not None and Order.objects.filter(number=normalized).exists()
+
+
+def customer_verify(*, order_number: str, email: str) -> Customer | None:
+    """The customer who placed this order, if the e-mail is theirs; None otherwise, with no hint
+    about which of the two was wrong."""
+    normalized = order_number_normalize(order_number)
+    if normalized is None:
+        return None
+    order = (
+        Order.objects.select_related("customer__tier")
+        .filter(number=normalized, customer__email__iexact=email.strip())
+        .first()
+    )
+    return order.customer if order else None
+
+
+def customer_get_by_email(*, email: str) -> Customer | None:
+    return Customer.objects.select_related("tier").filter(email__iexact=email.strip()).first()
+
+
+def refunds_for_customer(*, customer_id: int) -> list[Refund]:
+    return list(Refund.objects.select_related("order").filter(order__customer_id=customer_id))
+
+
+def policy_get() -> StorePolicy:
+    return StorePolicy.load()
+
+
+def knowledge_search(*, query: str, limit: int = 3) -> list[KnowledgeArticle]:
+    """Published articles ranked for a query: PostgreSQL full-text search where we have it, a
+    word-overlap ranking on SQLite (the knowledge base is small enough to score in Python)."""
+    if not query.strip():
+        return []
+    if connection.vendor == "postgresql":
+        return _knowledge_search_postgres(query, limit)
+    return _knowledge_search_fallback(query, limit)
+
+
+def _knowledge_search_postgres(query: str, limit: int) -> list[KnowledgeArticle]:
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("keywords", weight="A", config="english")
+        + SearchVector("body", weight="B", config="english")
+    )
+    search = SearchQuery(
+        " OR ".join(_terms(query)) or query, config="english", search_type="websearch"
+    )
+    return list(
+        KnowledgeArticle.objects.filter(is_published=True)
+        .annotate(rank=SearchRank(vector, search))
+        .filter(rank__gt=0.01)
+        .order_by("-rank", "title")[:limit]
+    )
+
+
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "the",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
+)
+
+
+def _terms(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOPWORDS and len(w) > 2]
+
+
+def _knowledge_search_fallback(query: str, limit: int) -> list[KnowledgeArticle]:
+    terms = {_stem(t) for t in _terms(query)}
+    if not terms:
+        return []
+    scored = []
+    for article in KnowledgeArticle.objects.filter(is_published=True):
+        head = {_stem(t) for t in _terms(f"{article.title} {article.keywords}")}
+        body = {_stem(t) for t in _terms(article.body)}
+        score = 3 * len(terms & head) + len(terms & body)
+        if score:
+            scored.append((score, article.title, article))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [article for _, _, article in scored[:limit]]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word

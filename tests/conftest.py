@@ -1,0 +1,40 @@
+"""Shared fixtures. Services named by DATABASE_URL / REDIS_URL are used when given; tests that need
+one say clearly why they skip outside CI, and fail in CI (CI=true) rather than skip."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from orders.demo import seed_demo
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def need_service(available: bool, reason: str) -> None:
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(f"{reason}; skipped outside CI")
+
+
+@pytest.fixture
+def postgres(db: None) -> None:
+    need_service(
+        connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    )
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    need_service(bool(url), "needs Redis: set REDIS_URL=redis://...")
+    return url
+
+
+@pytest.fixture
+def demo_store(db: None):
+    return seed_demo()
