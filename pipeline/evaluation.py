@@ -1,0 +1,196 @@
+"""Intent-stage evaluation: accuracy, macro-F1, per-intent table, latency, tokens, cost.
+
+The classifier under test is any callable from text to ``ClassifiedText``, sync or
+async, so the same report measures the offline classifier today and the pipeline's
+intent stage (which may call a model) later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import inspect
+import math
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from llm.offline.intent import INTENTS, classify
+
+
+@dataclass(frozen=True)
+class ClassifiedText:
+    intent: str
+    confidence: float = 1.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    text: str
+    label: str
+
+
+@dataclass(frozen=True)
+class LoadedRows:
+    rows: tuple[LabelledText, ...]
+    skipped: tuple[tuple[str, int], ...]  # (source label, rows) with no taxonomy intent
+
+
+@dataclass(frozen=True)
+class IntentScore:
+    intent: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+    predicted: int
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    total: int
+    accuracy: float
+    macro_f1: float  # over intents present in the gold labels
+    macro_f1_all: float  # over gold and predicted intents, as sklearn's "macro" does
+    per_intent: tuple[IntentScore, ...]
+    confusions: tuple[tuple[str, str, int], ...]  # (gold, predicted, count), worst first
+    latency_p50_ms: float
+    latency_p95_ms: float
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    skipped: tuple[tuple[str, int], ...]
+
+
+Classifier = Callable[[str], "ClassifiedText | Awaitable[ClassifiedText]"]
+
+
+def offline_classifier(text: str) -> ClassifiedText:
+    prediction = classify(text)
+    return ClassifiedText(intent=prediction.primary, confidence=prediction.confidence)
+
+
+def load_label_map(path: Path) -> dict[str, str]:
+    """Source label -> taxonomy intent, from a two-column CSV (source, intent)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        return {row[0].strip(): row[1].strip() for row in reader if len(row) >= 2}
+
+
+def load_rows(
+    path: Path,
+    *,
+    text_col: str,
+    label_col: str,
+    label_map: dict[str, str] | None = None,
+    limit: int | None = None,
+) -> LoadedRows:
+    """Rows with a taxonomy label; labels the map (or taxonomy) does not know are counted, not guessed."""
+    rows: list[LabelledText] = []
+    skipped: Counter[str] = Counter()
+    with path.open(newline="", encoding="utf-8") as handle:
+        for record in csv.DictReader(handle):
+            if limit is not None and len(rows) >= limit:
+                break
+            source = (record.get(label_col) or "").strip()
+            label = label_map.get(source) if label_map is not None else source
+            if label not in INTENTS:
+                skipped[source] += 1
+                continue
+            rows.append(LabelledText(text=record.get(text_col) or "", label=label))
+    return LoadedRows(rows=tuple(rows), skipped=tuple(sorted(skipped.items())))
+
+
+async def _classify_one(classifier: Classifier, text: str) -> tuple[ClassifiedText, float]:
+    started = time.perf_counter()
+    result = classifier(text)
+    if inspect.isawaitable(result):
+        result = await result
+    return result, (time.perf_counter() - started) * 1000
+
+
+async def evaluate(
+    rows: Iterable[LabelledText],
+    classifier: Classifier = offline_classifier,
+    *,
+    skipped: tuple[tuple[str, int], ...] = (),
+) -> EvaluationReport:
+    """Classify every row one at a time (latency is per message) and score the results."""
+    gold: list[str] = []
+    predicted: list[str] = []
+    latencies: list[float] = []
+    usage: list[float] = [0, 0, 0.0]  # input tokens, output tokens, cost
+    for row in rows:
+        result, elapsed_ms = await _classify_one(classifier, row.text)
+        gold.append(row.label)
+        predicted.append(result.intent)
+        latencies.append(elapsed_ms)
+        usage[0] += result.input_tokens
+        usage[1] += result.output_tokens
+        usage[2] += result.cost_usd
+    return _report(gold, predicted, latencies, usage, skipped)
+
+
+def evaluate_sync(
+    rows: Iterable[LabelledText],
+    classifier: Classifier = offline_classifier,
+    *,
+    skipped: tuple[tuple[str, int], ...] = (),
+) -> EvaluationReport:
+    return asyncio.run(evaluate(rows, classifier, skipped=skipped))
+
+
+def _report(
+    gold: list[str],
+    predicted: list[str],
+    latencies: list[float],
+    usage: list[float],
+    skipped: tuple[tuple[str, int], ...],
+) -> EvaluationReport:
+    scores = per_intent_scores(gold, predicted)
+    with_support = [s.f1 for s in scores if s.support]
+    correct = sum(g == p for g, p in zip(gold, predicted, strict=True))
+    pairs = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
+    return EvaluationReport(
+        total=len(gold),
+        accuracy=correct / len(gold) if gold else 0.0,
+        macro_f1=sum(with_support) / len(with_support) if with_support else 0.0,
+        macro_f1_all=sum(s.f1 for s in scores) / len(scores) if scores else 0.0,
+        per_intent=scores,
+        confusions=tuple((g, p, n) for (g, p), n in pairs.most_common(10)),
+        latency_p50_ms=percentile(latencies, 50),
+        latency_p95_ms=percentile(latencies, 95),
+        input_tokens=int(usage[0]),
+        output_tokens=int(usage[1]),
+        cost_usd=float(usage[2]),
+        skipped=skipped,
+    )
+
+
+def per_intent_scores(gold: list[str], predicted: list[str]) -> tuple[IntentScore, ...]:
+    """Precision, recall and F1 for every intent that occurs in gold or predictions."""
+    support = Counter(gold)
+    guessed = Counter(predicted)
+    hits = Counter(g for g, p in zip(gold, predicted, strict=True) if g == p)
+    scores = []
+    for intent in (i for i in INTENTS if support[i] or guessed[i]):
+        precision = hits[intent] / guessed[intent] if guessed[intent] else 0.0
+        recall = hits[intent] / support[intent] if support[intent] else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        scores.append(IntentScore(intent, precision, recall, f1, support[intent], guessed[intent]))
+    return tuple(scores)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]

@@ -1,0 +1,67 @@
+"""``manage.py eval_intents CSV --text-col C --label-col C [--map CSV] [--limit N] [--json]``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from pipeline.evaluation import EvaluationReport, evaluate_sync, load_label_map, load_rows
+
+
+class Command(BaseCommand):
+    help = "Measure the intent stage on a labelled CSV: accuracy, macro-F1, latency, cost."
+    requires_system_checks: list[str] = []  # reads a CSV only; no database needed
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("csv", type=Path)
+        parser.add_argument("--text-col", required=True)
+        parser.add_argument("--label-col", required=True)
+        parser.add_argument("--map", type=Path, default=None, help="CSV: source label,intent")
+        parser.add_argument("--limit", type=int, default=None)
+        parser.add_argument("--json", action="store_true", dest="as_json")
+
+    def handle(self, *args: object, **options: object) -> None:
+        path, map_path = options["csv"], options["map"]
+        for required in (p for p in (path, map_path) if p is not None):
+            if not required.is_file():
+                raise CommandError(f"no such file: {required}")
+        label_map = load_label_map(map_path) if map_path else None
+        loaded = load_rows(
+            path,
+            text_col=options["text_col"],
+            label_col=options["label_col"],
+            label_map=label_map,
+            limit=options["limit"],
+        )
+        if not loaded.rows:
+            raise CommandError("no rows with a known intent label; check --label-col and --map")
+        report = evaluate_sync(loaded.rows, skipped=loaded.skipped)
+        if options["as_json"]:
+            self.stdout.write(json.dumps(asdict(report), indent=None))
+        else:
+            self.stdout.write(render_table(report))
+
+
+def render_table(report: EvaluationReport) -> str:
+    lines = [
+        f"rows {report.total}   accuracy {report.accuracy:.4f}   macro-F1 {report.macro_f1:.4f}"
+        f" (all predicted intents: {report.macro_f1_all:.4f})",
+        f"latency per message p50 {report.latency_p50_ms:.3f} ms   p95 {report.latency_p95_ms:.3f} ms",
+        f"tokens in {report.input_tokens} out {report.output_tokens}   cost ${report.cost_usd:.4f}",
+        "",
+        f"{'intent':<22}{'precision':>10}{'recall':>9}{'f1':>8}{'support':>9}{'predicted':>11}",
+    ]
+    lines += [
+        f"{s.intent:<22}{s.precision:>10.3f}{s.recall:>9.3f}{s.f1:>8.3f}{s.support:>9}{s.predicted:>11}"
+        for s in report.per_intent
+    ]
+    if report.confusions:
+        lines += ["", "most frequent confusions (gold -> predicted):"]
+        lines += [f"  {g} -> {p}: {n}" for g, p, n in report.confusions]
+    if report.skipped:
+        lines += ["", "skipped rows (label not in the taxonomy or map):"]
+        lines += [f"  {label or '<empty>'}: {n}" for label, n in report.skipped]
+    return "\n".join(lines)
