@@ -43,6 +43,7 @@ class Conversation(models.Model):
         related_name="assigned_conversations",
     )
     handoff_reason = models.CharField(max_length=200, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When it joined the human queue.")
     csat_score = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
@@ -56,6 +57,7 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="conversation_status_created"),
             models.Index(fields=["customer", "-updated_at"], name="conversation_customer"),
+            models.Index(fields=["status", "queued_at"], name="conversation_queue"),
         ]
         constraints = [
             models.CheckConstraint(

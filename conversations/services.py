@@ -50,6 +50,7 @@ def message_create(
     client_id: uuid.UUID | str | None = None,
     reply_to_id: uuid.UUID | str | None = None,
     author_id: int | None = None,
+    message_id: uuid.UUID | None = None,
 ) -> MessageWrite:
     """Persist a message with the next seq. Idempotent per (conversation, client_id) and per
     bot reply: a repeat returns the row already written instead of a second one."""
@@ -63,6 +64,7 @@ def message_create(
         conversation.last_seq += 1
         conversation.save(update_fields=["last_seq", "updated_at"])
         message = Message.objects.create(
+            id=message_id or uuid.uuid4(),
             conversation=conversation,
             seq=conversation.last_seq,
             sender=sender,
@@ -87,3 +89,32 @@ def _existing_message(
     if sender == Message.Sender.BOT and reply_to_id is not None:
         return messages.filter(sender=sender, reply_to_id=reply_to_id).first()
     return None
+
+
+@dataclass(frozen=True)
+class HandoffState:
+    state: str
+    position: int | None
+    agent: str | None
+
+
+def handoff_enqueue(*, conversation_id: uuid.UUID | str, reason: str) -> HandoffState:
+    """Put a conversation in the human queue (once) and say where it stands."""
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        if conversation.status == Conversation.Status.ASSIGNED:
+            agent = conversation.assigned_agent
+            return HandoffState("assigned", None, agent.first_name or agent.username if agent else None)
+        if conversation.status != Conversation.Status.QUEUED:
+            conversation.status = Conversation.Status.QUEUED
+            conversation.queued_at = timezone.now()
+            conversation.handoff_reason = reason[:200]
+            conversation.save(update_fields=["status", "queued_at", "handoff_reason", "updated_at"])
+    return HandoffState("queued", queue_position(conversation=conversation), None)
+
+
+def queue_position(*, conversation: Conversation) -> int:
+    ahead = Conversation.objects.filter(
+        status=Conversation.Status.QUEUED, queued_at__lt=conversation.queued_at
+    ).count()
+    return ahead + 1

@@ -206,3 +206,7 @@ LLM = {
 
 # The storefront's one-click "sign in as a demo customer". Never on in production.
 DEMO_SIGN_IN = env_bool("DEMO_SIGN_IN", default=DEBUG)
+
+# A customer message's whole pipeline run; past it the customer gets an honest fallback reply
+# and a place in the human queue.
+PIPELINE_TIMEOUT_S = float(os.environ.get("PIPELINE_TIMEOUT_S", "45"))

@@ -1,0 +1,131 @@
+"""Answer one persisted customer message, exactly once, and publish the protocol's frames.
+
+Called by the web process's background task (embedded defaults), the Celery worker (with
+REDIS_URL) and the terminal chat alike. Never silent: a failing pipeline still ends in an honest
+reply and a place in the human queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from conversations.models import Conversation
+from conversations.selectors import message_frame
+from pipeline.run import PipelineInput, run_pipeline
+from pipeline.store import RunOutcome, load_turn, persist_outcome
+from pipeline.types import ReplyDelta, ReplyDone, StageStatus
+
+logger = logging.getLogger(__name__)
+Publish = Callable[[dict[str, Any]], Awaitable[None]]
+REPLY_NAMESPACE = uuid.UUID("5d1c2b8e-3f4a-4b6c-9d7e-8f9a0b1c2d3e")
+FALLBACK_TEXT = (
+    "I'm sorry, something went wrong on my side while I was working on this. "
+    "I've passed your message to a member of our team, who will pick it up here."
+)
+
+
+def reply_id_for(message_id: str | uuid.UUID) -> uuid.UUID:
+    """The bot reply's id is fixed by the message it answers, so a retried run cannot fork it."""
+    return uuid.uuid5(REPLY_NAMESPACE, str(message_id))
+
+
+@dataclass
+class _Stream:
+    publish: Publish
+    message_id: str
+    reply_id: str
+    index: int = 0
+    text: str = ""
+
+    async def delta(self, piece: str) -> None:
+        if not piece:
+            return
+        self.text += piece
+        frame = {
+            "type": "delta",
+            "message_id": self.reply_id,
+            "reply_to": self.message_id,
+            "index": self.index,
+            "text": piece,
+        }
+        self.index += 1
+        await self.publish(frame)
+
+
+async def respond_to_message(
+    *, message_id: str, publish: Publish, timeout_s: float | None = None
+) -> None:
+    turn = await sync_to_async(load_turn)(message_id=message_id)
+    if turn is None:
+        return
+    if turn.existing_reply is not None:
+        await publish(message_frame(turn.existing_reply))
+        return
+    if turn.conversation.status == Conversation.Status.ASSIGNED:
+        return  # a human owns the conversation: the bot stays silent
+    stream = _Stream(publish, str(message_id), str(reply_id_for(message_id)))
+    started = time.perf_counter()
+    done, error = await _run(turn.pipeline_input, stream, timeout_s or settings.PIPELINE_TIMEOUT_S)
+    if done is None:
+        await stream.delta((" " if stream.text else "") + FALLBACK_TEXT)
+    outcome = RunOutcome(
+        reply_id=stream.reply_id,
+        text=stream.text,
+        done=done,
+        error=error,
+        latency_ms=(time.perf_counter() - started) * 1000,
+    )
+    reply, handoff = await sync_to_async(persist_outcome)(turn=turn, outcome=outcome)
+    frame = message_frame(reply)
+    if done is not None and done.degraded:
+        frame["degraded"] = True
+    await publish(frame)
+    if handoff is not None:
+        await publish(
+            {
+                "type": "handoff",
+                "state": handoff.state,
+                "position": handoff.position,
+                "agent": handoff.agent,
+            }
+        )
+
+
+async def _run(
+    given: PipelineInput, stream: _Stream, timeout_s: float
+) -> tuple[ReplyDone | None, str]:
+    done = None
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for event in run_pipeline(given):
+                if isinstance(event, StageStatus):
+                    await stream.publish(
+                        {
+                            "type": "status",
+                            "reply_to": stream.message_id,
+                            "stage": event.stage,
+                            "text": event.text,
+                        }
+                    )
+                elif isinstance(event, ReplyDelta):
+                    await stream.delta(event.text)
+                elif isinstance(event, ReplyDone):
+                    done = event
+    except TimeoutError:
+        logger.warning(
+            "pipeline timed out after %.0fs for message %s", timeout_s, stream.message_id
+        )
+        return None, f"timed out after {timeout_s:.0f}s"
+    except Exception as exc:  # never silence: any failure ends in a fallback reply and a handoff
+        logger.exception("pipeline failed for message %s", stream.message_id)
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+    return done, ""

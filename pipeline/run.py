@@ -1,0 +1,288 @@
+"""The pipeline's one entry point: a customer message in, events out.
+
+intent + entity reading (in parallel) -> router -> retrieval (real queries) -> policy engine ->
+reasoning (verified plan) -> actions -> empathy (fact-checked stream). The websocket, Celery and
+the terminal chat all consume the same events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+
+from llm.budget import RequestBudget
+from llm.gateway import Gateway, get_gateway
+from llm.types import ChatRequest
+from pipeline import cache, prompts, retrieval
+from pipeline.actions import ActionFailed, execute_plan_actions
+from pipeline.empathy import EmpathyStage
+from pipeline.intent import intent_stage
+from pipeline.plan import article_plan, deterministic_plan, handoff_plan, render_plan
+from pipeline.policy import compute_facts
+from pipeline.reasoning import reasoning_stage
+from pipeline.router import Route, choose_lane
+from pipeline.tracing import no_model_trace, stage_trace
+from pipeline.types import (
+    Facts,
+    IntentResult,
+    Mentions,
+    PipelineEvent,
+    Plan,
+    ReplyDelta,
+    ReplyDone,
+    Retrieved,
+    StageStatus,
+    StageTrace,
+)
+from pipeline.verifier import fact_sheet
+
+STATUS_TEXT = {
+    "intent": "Reading your message...",
+    "retrieval": "Checking your order...",
+    "reasoning": "Working out your options...",
+    "empathy": "Writing your reply...",
+}
+GATE_STEPS = {"ask_verification", "verify_failed", "order_not_found", "ask_order"}
+
+
+@dataclass(frozen=True)
+class PipelineInput:
+    text: str
+    conversation_id: str
+    customer_id: int | None
+    verified_in_chat: bool
+    earlier_order_refs: tuple[str, ...] = ()
+    low_confidence_streak: int = 0
+    failure_streak: int = 0
+    now: dt.datetime | None = None
+
+
+@dataclass
+class _Run:
+    """Mutable state of one run; only the events it yields leave this module."""
+
+    given: PipelineInput
+    now: dt.datetime
+    gateway: Gateway
+    budget: RequestBudget
+    stages: list[StageTrace] = dataclasses.field(default_factory=list)
+
+    @property
+    def customer_key(self) -> str:
+        return (
+            f"customer:{self.given.customer_id}"
+            if self.given.customer_id
+            else f"conversation:{self.given.conversation_id}"
+        )
+
+
+async def run_pipeline(
+    given: PipelineInput, *, gateway: Gateway | None = None
+) -> AsyncIterator[PipelineEvent]:
+    gateway = gateway or get_gateway()
+    run = _Run(
+        given,
+        given.now or dt.datetime.now(dt.UTC),
+        gateway,
+        RequestBudget.from_config(gateway.config),
+    )
+    yield StageStatus("intent", STATUS_TEXT["intent"])
+    intent, mentions = await _read_message(run)
+    route = choose_lane(
+        intent=intent,
+        mentions=mentions,
+        text=given.text,
+        low_confidence_streak=given.low_confidence_streak,
+        failure_streak=given.failure_streak,
+    )
+    yield StageStatus("retrieval", STATUS_TEXT["retrieval"])
+    retrieved = await _retrieve(run, mentions, intent)
+    if route.lane == "human":
+        async for event in _answer_plain(
+            run, route, intent, retrieved, handoff_plan(route.reason), route.reason
+        ):
+            yield event
+        return
+    if route.lane == "fast":
+        async for event in _fast_lane(run, route, intent, retrieved):
+            yield event
+        return
+    async for event in _full_lane(run, route, intent, retrieved):
+        yield event
+
+
+async def _read_message(run: _Run) -> tuple[IntentResult, Mentions]:
+    """Intent and entity reading need only the text, so they run side by side."""
+    (intent, intent_trace), (mentions, entity_trace) = await asyncio.gather(
+        intent_stage(
+            text=run.given.text,
+            gateway=run.gateway,
+            budget=run.budget,
+            customer_key=run.customer_key,
+        ),
+        _entities(run),
+    )
+    run.stages += [intent_trace, entity_trace]
+    return intent, mentions
+
+
+async def _entities(run: _Run) -> tuple[Mentions, StageTrace]:
+    text = run.given.text
+    offline = retrieval.mentions_offline(text, today=run.now.date())
+    payload = {"message": text, "today": run.now.date().isoformat()}
+    request = ChatRequest(
+        stage="retrieval",
+        messages=prompts.messages(prompts.RETRIEVAL_SYSTEM, "retrieval", payload),
+        json_mode=True,
+        customer_key=run.customer_key,
+    )
+    completion = await run.gateway.complete(request, offline=lambda _: "{}", budget=run.budget)
+    if completion.offline:
+        return offline, stage_trace("retrieval", [completion], detail={"entities": "offline"})
+    try:
+        mentions = retrieval.mentions_from_model(completion.text, text=text, fallback=offline)
+        return mentions, stage_trace("retrieval", [completion], detail={"entities": "model"})
+    except (ValueError, TypeError, AttributeError) as exc:
+        return offline, stage_trace(
+            "retrieval", [completion], detail={"entities": "offline", "invalid": str(exc)}
+        )
+
+
+async def _retrieve(run: _Run, mentions: Mentions, intent: IntentResult) -> Retrieved:
+    started = time.perf_counter()
+    context = retrieval.Context(
+        conversation_id=run.given.conversation_id,
+        customer_id=run.given.customer_id,
+        verified_in_chat=run.given.verified_in_chat,
+        earlier_order_refs=run.given.earlier_order_refs,
+    )
+    retrieved = await sync_to_async(retrieval.retrieve)(
+        context=context, mentions=mentions, intents=intent.all, text=run.given.text
+    )
+    detail = {
+        "verification": retrieved.verification,
+        "order": retrieved.order.number if retrieved.order else None,
+        "articles": [a.slug for a in retrieved.articles],
+    }
+    run.stages.append(no_model_trace("queries", (time.perf_counter() - started) * 1000, detail))
+    return retrieved
+
+
+async def _fast_lane(
+    run: _Run, route: Route, intent: IntentResult, retrieved: Retrieved
+) -> AsyncIterator[PipelineEvent]:
+    slugs = tuple(a.slug for a in retrieved.articles[:1])
+    text = await sync_to_async(cache.cached_answer)(intent.primary, slugs)
+    plan = article_plan(retrieved, intent)
+    cached = text is not None
+    if text is None:
+        text = render_plan(plan)
+        await sync_to_async(cache.store_answer)(intent.primary, slugs, text)
+    run.stages.append(no_model_trace("answer", 0.0, {"cached": cached, "articles": list(slugs)}))
+    yield ReplyDelta(text)
+    yield _done(
+        run, route, intent, retrieved, text, plan=plan, facts=None, handoff=None, cached=cached
+    )
+
+
+async def _answer_plain(
+    run: _Run,
+    route: Route,
+    intent: IntentResult,
+    retrieved: Retrieved,
+    plan: Plan,
+    handoff: str | None,
+) -> AsyncIterator[PipelineEvent]:
+    first = retrieved.customer.first_name if retrieved.customer else None
+    text = render_plan(plan, first_name=first)
+    yield ReplyDelta(text)
+    yield _done(run, route, intent, retrieved, text, plan=plan, facts=None, handoff=handoff)
+
+
+async def _full_lane(
+    run: _Run, route: Route, intent: IntentResult, retrieved: Retrieved
+) -> AsyncIterator[PipelineEvent]:
+    facts = compute_facts(retrieved, now=run.now)
+    fallback = deterministic_plan(facts=facts, retrieved=retrieved, intent=intent)
+    sheet = fact_sheet(
+        facts=facts, retrieved=retrieved, plan=fallback, customer_text=run.given.text
+    )
+    plan = fallback
+    if not GATE_STEPS & {s.kind for s in fallback.steps}:
+        yield StageStatus("reasoning", STATUS_TEXT["reasoning"])
+        plan, trace = await reasoning_stage(
+            facts=facts,
+            fallback=fallback,
+            sheet=sheet,
+            gateway=run.gateway,
+            budget=run.budget,
+            customer_key=run.customer_key,
+        )
+        run.stages.append(trace)
+    handoff = facts.handoff_reason
+    try:
+        done = await sync_to_async(execute_plan_actions)(
+            plan=plan,
+            order_number=facts.order_number,
+            customer_id=retrieved.customer.id if retrieved.customer else None,
+        )
+        run.stages.append(no_model_trace("actions", 0.0, {"done": done}))
+    except ActionFailed as exc:
+        handoff = f"could not carry out the plan: {exc}"
+        plan = handoff_plan(handoff)
+    yield StageStatus("empathy", STATUS_TEXT["empathy"])
+    sheet = fact_sheet(facts=facts, retrieved=retrieved, plan=plan, customer_text=run.given.text)
+    empathy = EmpathyStage(
+        plan=plan,
+        sheet=sheet,
+        first_name=retrieved.customer.first_name if retrieved.customer else None,
+        today=run.now.date(),
+        gateway=run.gateway,
+        budget=run.budget,
+        customer_key=run.customer_key,
+    )
+    async for piece in empathy.stream():
+        yield ReplyDelta(piece)
+    run.stages.append(empathy.trace)
+    yield _done(
+        run, route, intent, retrieved, empathy.text, plan=plan, facts=facts, handoff=handoff
+    )
+
+
+def _done(
+    run: _Run,
+    route: Route,
+    intent: IntentResult,
+    retrieved: Retrieved,
+    text: str,
+    *,
+    plan: Plan | None,
+    facts: Facts | None,
+    handoff: str | None,
+    cached: bool = False,
+) -> ReplyDone:
+    lane = "human" if handoff else route.lane
+    degraded = any(s.detail.get("degraded") for s in run.stages)
+    verified = (
+        retrieved.customer.id
+        if retrieved.verification == "verified_now" and retrieved.customer
+        else None
+    )
+    return ReplyDone(
+        text=text,
+        lane=lane,
+        intent=intent,
+        handoff_reason=handoff,
+        degraded=degraded,
+        facts=facts,
+        plan=plan,
+        stages=tuple(run.stages),
+        verified_customer_id=verified,
+        cached=cached,
+    )

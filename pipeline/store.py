@@ -1,0 +1,186 @@
+"""Database side of a pipeline run: load the turn, persist the reply, its trace and any handoff.
+
+Sync functions (the ORM): respond.py calls them through sync_to_async.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from conversations.models import Conversation, Message
+from conversations.services import HandoffState, handoff_enqueue, message_create
+from pipeline.models import ModelCall, PipelineTrace
+from pipeline.router import LOW_CONFIDENCE
+from pipeline.run import PipelineInput
+from pipeline.types import ReplyDone
+
+_ORDER_REF = re.compile(r"(?:ORD-?|#|order\s+(?:number\s+|no\.?\s*)?)(\d{3,12})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Turn:
+    message: Message
+    conversation: Conversation
+    existing_reply: Message | None
+    pipeline_input: PipelineInput
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    reply_id: str
+    text: str
+    done: ReplyDone | None
+    error: str
+    latency_ms: float
+
+
+def load_turn(*, message_id: str) -> Turn | None:
+    message = (
+        Message.objects.select_related("conversation")
+        .filter(pk=message_id, sender="customer")
+        .first()
+    )
+    if message is None:
+        return None
+    conversation = message.conversation
+    existing = Message.objects.filter(reply_to=message, sender=Message.Sender.BOT).first()
+    earlier = Message.objects.filter(
+        conversation=conversation, sender="customer", seq__lt=message.seq
+    ).order_by("-seq")[:10]
+    refs = tuple(
+        dict.fromkeys(
+            m for earlier_message in earlier for m in _ORDER_REF.findall(earlier_message.text)
+        )
+    )
+    traces = list(
+        PipelineTrace.objects.filter(conversation=conversation).order_by("-created_at")[:3]
+    )
+    given = PipelineInput(
+        text=message.text,
+        conversation_id=str(conversation.pk),
+        customer_id=conversation.customer_id,
+        verified_in_chat=conversation.verified_in_chat,
+        earlier_order_refs=refs,
+        low_confidence_streak=_streak(traces, lambda t: t.confidence < LOW_CONFIDENCE),
+        failure_streak=_streak(traces, lambda t: t.outcome == PipelineTrace.Outcome.FAILED),
+    )
+    return Turn(message, conversation, existing, given)
+
+
+def _streak(traces: list[PipelineTrace], test) -> int:
+    count = 0
+    for trace in traces:
+        if not test(trace):
+            break
+        count += 1
+    return count
+
+
+def persist_outcome(*, turn: Turn, outcome: RunOutcome) -> tuple[Message, HandoffState | None]:
+    done = outcome.done
+    handoff_reason = (
+        "the assistant failed: " + outcome.error if done is None else done.handoff_reason
+    )
+    with transaction.atomic():
+        reply = message_create(
+            conversation_id=turn.conversation.pk,
+            sender=Message.Sender.BOT,
+            text=outcome.text,
+            reply_to_id=turn.message.pk,
+            message_id=outcome.reply_id,
+        ).message
+        if done is not None and done.verified_customer_id and turn.conversation.customer_id is None:
+            Conversation.objects.filter(pk=turn.conversation.pk).update(
+                customer_id=done.verified_customer_id, verified_in_chat=True
+            )
+        _save_trace(turn, outcome, reply, handoff_reason)
+        handoff = (
+            handoff_enqueue(conversation_id=turn.conversation.pk, reason=handoff_reason)
+            if handoff_reason
+            else None
+        )
+    return reply, handoff
+
+
+def _save_trace(
+    turn: Turn, outcome: RunOutcome, reply: Message, handoff_reason: str | None
+) -> None:
+    done = outcome.done
+    if PipelineTrace.objects.filter(message=turn.message).exists():
+        return
+    stages = list(done.stages) if done else []
+    calls = [call for stage in stages for call in stage.detail.get("calls", [])]
+    trace = PipelineTrace.objects.create(
+        conversation=turn.conversation,
+        message=turn.message,
+        reply=reply,
+        customer_id=turn.conversation.customer_id or (done.verified_customer_id if done else None),
+        lane=done.lane if done else "human",
+        intent=done.intent.primary if done else "",
+        secondary_intents=list(done.intent.secondary) if done else [],
+        confidence=done.intent.confidence if done else 0,
+        outcome=_outcome(done, handoff_reason),
+        handoff_reason=(handoff_reason or "")[:200],
+        degraded=bool(done and done.degraded),
+        cached=bool(done and done.cached),
+        latency_ms=outcome.latency_ms,
+        model_ms=sum(s.latency_ms for s in stages if s.model != "rules"),
+        prompt_tokens=sum(s.prompt_tokens for s in stages),
+        completion_tokens=sum(s.completion_tokens for s in stages),
+        reasoning_tokens=sum(s.reasoning_tokens for s in stages),
+        cost_usd=Decimal(str(round(sum(s.cost_usd for s in stages), 6))),
+        retries=sum(s.retries for s in stages),
+        repairs=sum(s.repairs for s in stages),
+        verifier_rejections=sum(len(s.detail.get("rejections", [])) for s in stages),
+        facts=_jsonable(dataclasses.asdict(done.facts)) if done and done.facts else {},
+        plan=_jsonable(dataclasses.asdict(done.plan)) if done and done.plan else {},
+        stages=[_stage_json(s) for s in stages],
+        error=outcome.error,
+    )
+    ModelCall.objects.bulk_create(
+        ModelCall(
+            trace=trace,
+            stage=c.stage,
+            model=c.model,
+            provider=c.provider,
+            attempt=c.attempt,
+            prompt_tokens=c.usage.prompt_tokens,
+            completion_tokens=c.usage.completion_tokens,
+            reasoning_tokens=c.usage.reasoning_tokens,
+            latency_ms=c.latency_ms,
+            ttft_ms=c.ttft_ms,
+            cost_usd=Decimal(str(round(c.cost_usd, 6))),
+            outcome=c.outcome,
+            error=(c.error or "")[:300],
+        )
+        for c in calls
+    )
+
+
+def _outcome(done: ReplyDone | None, handoff_reason: str | None) -> str:
+    if done is None:
+        return PipelineTrace.Outcome.FAILED
+    return PipelineTrace.Outcome.HANDOFF if handoff_reason else PipelineTrace.Outcome.ANSWERED
+
+
+def _stage_json(stage: Any) -> dict[str, Any]:
+    data = dataclasses.asdict(stage)
+    data["detail"] = {k: v for k, v in stage.detail.items() if k != "calls"}
+    data["calls"] = len(stage.detail.get("calls", []))
+    return _jsonable(data)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,228 @@
+"""The programmatic verifier: every number, date, amount and order id a reply states must be one
+the facts contain, and every action a plan takes must be one the rules allowed.
+
+Used on the reasoning model's plan and on each sentence the empathy model writes before the
+customer sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from pipeline.types import ActionItem, Facts, Plan, Retrieved, Verdict
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
+MONTH_RE = "|".join([*MONTHS, *(m[:3] for m in MONTHS)])
+_MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_MONTH_DAY = re.compile(rf"\b({MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_RE})\b", re.IGNORECASE)
+_ORDER = re.compile(r"\bORD-?(\d{3,12})\b", re.IGNORECASE)
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
+_BARE_NUMBER = re.compile(r"(?<![\w$.\-])(\d+(?:\.\d+)?)(?![\w%])")
+
+# What each plan action needs the rules to have allowed.
+ACTION_RULES = {
+    "apply_discount": lambda f: f.discount is not None and f.discount.applies,
+    "refund_shipping": lambda f: f.shipping_refund is not None,
+    "issue_refund": lambda f: (
+        f.refund is not None and f.refund.eligible and f.refund.within_bot_limit
+    ),
+    "offer_cancel": lambda f: bool(f.can_cancel),
+    "offer_address_change": lambda f: bool(f.can_change_address),
+}
+
+
+@dataclass(frozen=True)
+class FactSheet:
+    amounts: frozenset[Decimal]
+    dates: frozenset[dt.date]
+    orders: frozenset[str]
+    numbers: frozenset[Decimal]
+
+
+def fact_sheet(
+    *, facts: Facts, retrieved: Retrieved, plan: Plan | None, customer_text: str
+) -> FactSheet:
+    amounts: set[Decimal] = set()
+    dates: set[dt.date] = {facts.today}
+    for value in _fact_values(facts, retrieved, plan):
+        if isinstance(value, Decimal):
+            amounts.add(value.quantize(Decimal("0.01")))
+        elif isinstance(value, dt.datetime):
+            dates.add(value.date())
+        elif isinstance(value, dt.date):
+            dates.add(value)
+    orders = {o.number for o in retrieved.recent_orders} | (
+        {facts.order_number} if facts.order_number else set()
+    )
+    numbers = {Decimal(n) for n in _BARE_NUMBER.findall(customer_text)} | _policy_numbers(
+        facts, retrieved
+    )
+    numbers |= amounts | {Decimal(d.day) for d in dates}
+    if plan is not None:
+        for step in plan.steps:
+            numbers |= {Decimal(n) for n in _BARE_NUMBER.findall(_strip_known(step.summary))}
+    return FactSheet(frozenset(amounts), frozenset(dates), frozenset(orders), frozenset(numbers))
+
+
+def _fact_values(facts: Facts, retrieved: Retrieved, plan: Plan | None) -> list[object]:
+    values: list[object] = [
+        facts.promised_by,
+        facts.expected_by,
+        facts.deadline,
+        facts.last_scan_at,
+        facts.shipping_refund,
+    ]
+    for option in facts.options:
+        values += [option.cost, option.charged, option.arrives_by]
+    if facts.discount:
+        values += [facts.discount.amount]
+    if facts.refund:
+        values += [facts.refund.amount]
+    order = retrieved.order
+    if order:
+        values += [
+            order.subtotal,
+            order.shipping_cost,
+            order.total,
+            order.refunded_total,
+            order.placed_at,
+            order.total - order.refunded_total,
+        ]
+        values += [price for _, _, price in order.items]
+        if order.shipment:
+            values += [s.at for s in order.shipment.scans] + [order.shipment.shipped_at]
+    values.append(retrieved.policy.bot_refund_limit)
+    return [v for v in values if v is not None]
+
+
+def _policy_numbers(facts: Facts, retrieved: Retrieved) -> set[Decimal]:
+    policy = retrieved.policy
+    numbers = {policy.refund_window_days, policy.stalled_after_hours, policy.dispatch_cutoff_hour}
+    if facts.discount:
+        numbers.add(int(facts.discount.rate * 100))
+    if retrieved.customer:
+        numbers |= {
+            int(retrieved.customer.discount_rate * 100),
+            retrieved.customer.retroactive_days,
+        }
+    numbers |= {c.transit_days for c in retrieved.expedite_choices}
+    if retrieved.order:
+        numbers |= {
+            retrieved.order.promised_transit_days,
+            (facts.today - retrieved.order.placed_at.date()).days,
+        }
+    return {Decimal(n) for n in numbers}
+
+
+def _strip_known(text: str) -> str:
+    """Remove amounts, dates and order ids, leaving the bare numbers a plan step states."""
+    for pattern in (_MONEY, _ISO_DATE, _MONTH_DAY, _DAY_MONTH, _ORDER, _PERCENT):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def check_text(text: str, sheet: FactSheet, *, today: dt.date) -> Verdict:
+    problems = []
+    for raw in _MONEY.findall(text):
+        amount = _decimal(raw)
+        if amount is None or amount.quantize(Decimal("0.01")) not in sheet.amounts:
+            problems.append(f"amount ${raw} is not in the facts")
+    for day in _dates_in(text, today):
+        if day not in sheet.dates:
+            problems.append(f"date {day.isoformat()} is not in the facts")
+    for digits in _ORDER.findall(text):
+        if f"ORD-{digits}" not in sheet.orders:
+            problems.append(f"order ORD-{digits} is not one of this customer's orders")
+    for raw in _PERCENT.findall(text):
+        if Decimal(raw) not in sheet.numbers:
+            problems.append(f"{raw}% is not in the facts")
+    for raw in _BARE_NUMBER.findall(_strip_known(text)):
+        if Decimal(raw) not in sheet.numbers:
+            problems.append(f"number {raw} is not in the facts")
+    return Verdict(ok=not problems, problems=tuple(problems))
+
+
+def check_plan(plan: Plan, facts: Facts, sheet: FactSheet) -> Verdict:
+    problems = [p for step in plan.steps for p in _step_problems(step, facts)]
+    for step in plan.steps:
+        problems += check_text(step.summary, sheet, today=facts.today).problems
+    return Verdict(ok=not problems, problems=tuple(problems))
+
+
+def _step_problems(step: ActionItem, facts: Facts) -> list[str]:
+    rule = ACTION_RULES.get(step.kind)
+    if rule is not None and not rule(facts):
+        return [f"action {step.kind} is not allowed by policy"]
+    expected = _expected_amount(step.kind, facts)
+    if expected is not None and step.amount is not None and step.amount != expected:
+        return [f"{step.kind} states {step.amount}, the rules say {expected}"]
+    return []
+
+
+def _expected_amount(kind: str, facts: Facts) -> Decimal | None:
+    if kind == "apply_discount" and facts.discount:
+        return facts.discount.amount
+    if kind == "refund_shipping":
+        return facts.shipping_refund
+    if kind == "issue_refund" and facts.refund:
+        return facts.refund.amount
+    return None
+
+
+def _decimal(raw: str) -> Decimal | None:
+    try:
+        return Decimal(raw.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _dates_in(text: str, today: dt.date) -> list[dt.date]:
+    found = []
+    for y, m, d in _ISO_DATE.findall(text):
+        found.append(_safe_date(int(y), int(m), int(d)))
+    for month, day in _MONTH_DAY.findall(text):
+        found.append(_nearest(MONTHS_BY_PREFIX[month.lower()[:3]], int(day), today))
+    for day, month in _DAY_MONTH.findall(text):
+        found.append(_nearest(MONTHS_BY_PREFIX[month.lower()[:3]], int(day), today))
+    return [d for d in found if d is not None]
+
+
+MONTHS_BY_PREFIX = {name[:3]: number for name, number in MONTHS.items()}
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _nearest(month: int, day: int, today: dt.date) -> dt.date | None:
+    """A month and day with no year: the year that puts it closest to today."""
+    candidates = [_safe_date(today.year + k, month, day) for k in (-1, 0, 1)]
+    candidates = [c for c in candidates if c is not None]
+    return min(candidates, key=lambda c: abs((c - today).days)) if candidates else None
