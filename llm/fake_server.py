@@ -32,7 +32,7 @@ from llm.fake_http import Connection, HttpRequest, json_response, sse_head
 from llm.fake_replies import ReplyPlan, plan_reply
 
 Responder = Callable[[dict[str, Any]], str]
-DEFAULT_RESPONDER = "llm.fake_server.echo_responder"
+DEFAULT_RESPONDER = "pipeline.fake_responder.respond"
 
 
 def echo_responder(body: dict[str, Any]) -> str:

@@ -17,7 +17,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from llm.gateway import Gateway, get_gateway
 from llm.offline.intent import INTENTS, classify
+from pipeline.intent import intent_stage
 
 
 @dataclass(frozen=True)
@@ -194,3 +196,32 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(pct / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def stage_classifier(gateway: Gateway) -> Classifier:
+    """The pipeline's own intent stage: the configured model (with its repair and fallbacks), or
+    the offline classifier when no endpoint is set. Tokens and cost come from the stage trace."""
+
+    async def classify_with_stage(text: str) -> ClassifiedText:
+        result, trace = await intent_stage(
+            text=text, gateway=gateway, budget=None, customer_key=None
+        )
+        return ClassifiedText(
+            intent=result.primary,
+            confidence=result.confidence,
+            input_tokens=trace.prompt_tokens,
+            output_tokens=trace.completion_tokens,
+            cost_usd=trace.cost_usd,
+        )
+
+    return classify_with_stage
+
+
+async def evaluate_with_stage(
+    rows: Iterable[LabelledText], *, skipped: tuple[tuple[str, int], ...] = ()
+) -> EvaluationReport:
+    gateway = get_gateway()
+    try:
+        return await evaluate(rows, stage_classifier(gateway), skipped=skipped)
+    finally:
+        await gateway.aclose()

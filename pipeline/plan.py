@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from pipeline.policy import ALREADY_DISCOUNTED
 from pipeline.types import ActionItem, DeliveryOption, Facts, IntentResult, Plan, Retrieved
 
 DELIVERY_INTENTS = {"order_status", "shipping_expedite", "complaint_escalation"}
@@ -183,6 +184,10 @@ def _option_step(option: DeliveryOption, *, recommended: bool) -> ActionItem:
 
 def _discount_step(facts: Facts) -> ActionItem:
     discount = facts.discount
+    if discount.reason == ALREADY_DISCOUNTED:
+        return ActionItem(
+            "discount_already", "Your loyalty discount has already been applied to this order."
+        )
     if not discount.applies:
         return ActionItem(
             "discount_refused", f"I can't add a loyalty discount to this order: {discount.reason}."

@@ -24,6 +24,7 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 DISCOUNT_REFUND_REASON = "Loyalty discount applied by support"
 SHIPPING_REFUND_REASON = "Shipping fee refunded: delivery promise missed"
+ALREADY_DISCOUNTED = "a discount has already been applied to this order"
 MOVING = {"label_created", "in_transit", "delayed", "out_for_delivery"}
 SHIPPED = {"shipped"}
 OPEN = {"pending", "paid", "processing"}
@@ -163,7 +164,7 @@ def _discount(retrieved: Retrieved, order: OrderView, today: dt.date) -> Discoun
     if customer is None or rate <= 0:
         refusal = "no loyalty discount on this account's tier"
     elif order.discount_total > 0 or DISCOUNT_REFUND_REASON in order.refund_reasons:
-        refusal = "a discount has already been applied to this order"
+        refusal = ALREADY_DISCOUNTED
     elif order.status in {"cancelled", "returned"}:
         refusal = "the order was cancelled or returned"
     elif age > customer.retroactive_days:

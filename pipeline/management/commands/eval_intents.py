@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import asdict
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pipeline.evaluation import EvaluationReport, evaluate_sync, load_label_map, load_rows
+from pipeline.evaluation import EvaluationReport, evaluate_with_stage, load_label_map, load_rows
 
 
 class Command(BaseCommand):
     help = "Measure the intent stage on a labelled CSV: accuracy, macro-F1, latency, cost."
-    requires_system_checks: list[str] = []  # reads a CSV only; no database needed
+    requires_system_checks: list[str] = []  # reads a CSV and calls the intent stage; no database
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("csv", type=Path)
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         )
         if not loaded.rows:
             raise CommandError("no rows with a known intent label; check --label-col and --map")
-        report = evaluate_sync(loaded.rows, skipped=loaded.skipped)
+        report = asyncio.run(evaluate_with_stage(loaded.rows, skipped=loaded.skipped))
         if options["as_json"]:
             self.stdout.write(json.dumps(asdict(report), indent=None))
         else:
