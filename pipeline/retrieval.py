@@ -121,12 +121,15 @@ def retrieve(
         order, foreign = _named_order(
             customer.pk, mentions.order_refs or context.earlier_order_refs
         )
-        recent = tuple(
-            views.order_view(o)
-            for o in selectors.orders_for_customer(customer_id=customer.pk, limit=5)
-        )
-        if order is None and not mentions.order_refs and ORDER_INTENTS & set(intents):
-            order = _most_relevant(recent)
+        if order is None:  # only then do we need their other orders, to pick one or list them
+            recent = tuple(
+                views.order_view(o)
+                for o in selectors.orders_for_customer(customer_id=customer.pk, limit=5)
+            )
+            if not mentions.order_refs and ORDER_INTENTS & set(intents):
+                order = _most_relevant(recent)
+        else:
+            recent = (order,)
     elif mentions.order_refs:
         foreign = mentions.order_refs[0]
     articles = tuple(
