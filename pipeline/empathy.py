@@ -53,14 +53,19 @@ class EmpathyStage:
     async def stream(self) -> AsyncIterator[str]:
         """Yields verified pieces of the reply; their concatenation is self.text."""
         started = time.perf_counter()
-        buffer, completion = "", None
+        buffer, completion, abandoned = "", None, False
         events = self.gateway.stream(
             self.request(), offline=lambda _: self.plain, budget=self.budget
         )
         async for event in events:
-            if isinstance(event, Reset):
-                if self.text:  # already showed part of an answer: finish with the plain plan
-                    break
+            if isinstance(event, Done):
+                completion = event.completion
+            elif abandoned:
+                continue  # read on only so the call's tokens and cost reach the trace
+            elif isinstance(event, Reset) and self.text:
+                abandoned = True  # part of an answer is out: the plain plan finishes it
+                yield self._emit(self._plain_tail())
+            elif isinstance(event, Reset):
                 buffer = ""
             elif isinstance(event, Delta):
                 buffer += event.text
@@ -68,15 +73,15 @@ class EmpathyStage:
                 for piece in released:
                     yield self._emit(piece)
                 if self.drift:
-                    break
-            elif isinstance(event, Done):
-                completion = event.completion
-        if completion is not None and not self.drift and not completion.truncated:
-            for piece in self._release(buffer, final=True)[0]:
-                yield self._emit(piece)
-        if self.drift or completion is None or completion.truncated or not self.text.strip():
-            yield self._emit(self._plain_tail())
-        self._finish(completion, started)
+                    abandoned = True
+                    yield self._emit(self._plain_tail())
+        if not abandoned:
+            if completion is not None and not completion.truncated:
+                for piece in self._release(buffer, final=True)[0]:
+                    yield self._emit(piece)
+            if self.drift or completion is None or completion.truncated or not self.text.strip():
+                yield self._emit(self._plain_tail())
+        self._finish(completion, started, abandoned)
 
     def _release(self, buffer: str, *, final: bool) -> tuple[list[str], str]:
         parts = _SENTENCE_END.split(buffer)
@@ -102,8 +107,8 @@ class EmpathyStage:
             return self.plain
         return "To be precise: " + " ".join(step.summary for step in self.plan.steps)
 
-    def _finish(self, completion: Completion | None, started: float) -> None:
-        detail = {"drift": self.drift, "fell_back_to_plan": bool(self.drift) or completion is None}
+    def _finish(self, completion: Completion | None, started: float, abandoned: bool) -> None:
+        detail = {"drift": self.drift, "fell_back_to_plan": abandoned or completion is None}
         if completion is None:
             from pipeline.tracing import no_model_trace
 

@@ -27,8 +27,26 @@ def deterministic_plan(*, facts: Facts, retrieved: Retrieved, intent: IntentResu
     steps = _gate_steps(facts, retrieved)
     if steps is None:
         steps = _order_steps(facts, retrieved, intent)
+        if facts.handoff_reason:
+            steps = _without_payouts(steps)
     headline = steps[0].summary if steps else "I'm here to help."
     return Plan(headline=headline, steps=tuple(steps), source="deterministic")
+
+
+PAYOUTS = {"apply_discount", "refund_shipping", "issue_refund"}
+
+
+def _without_payouts(steps: list[ActionItem]) -> list[ActionItem]:
+    """Over the bot's limit nothing is paid by the bot: a colleague approves it all."""
+    kept = [s for s in steps if s.kind not in PAYOUTS]
+    if len(kept) < len(steps):
+        kept.append(
+            ActionItem(
+                "payout_to_human",
+                "The compensation you're owed needs a colleague's approval, so I've passed it on with everything above.",
+            )
+        )
+    return kept
 
 
 def _gate_steps(facts: Facts, retrieved: Retrieved) -> list[ActionItem] | None:
@@ -218,15 +236,21 @@ def _refund_step(facts: Facts) -> ActionItem:
 
 
 def _cancel_step(facts: Facts) -> ActionItem:
+    number = facts.order_number
     if facts.can_cancel:
         return ActionItem(
             "offer_cancel",
-            f"Order {facts.order_number} hasn't shipped, so it can still be cancelled for a full refund; a colleague will confirm the cancellation.",
+            f"Order {number} hasn't shipped, so it can still be cancelled for a full refund; a colleague will confirm the cancellation.",
         )
-    return ActionItem(
-        "cancel_refused",
-        f"Order {facts.order_number} has already shipped, so it can't be cancelled; once it arrives you can return it for a refund.",
+    why = {
+        "cancelled": f"Order {number} is already cancelled, so there is nothing more to cancel.",
+        "returned": f"Order {number} has already been returned.",
+        "delivered": f"Order {number} has already been delivered, so it can't be cancelled; you can return it for a refund instead.",
+    }.get(
+        facts.order_status or "",
+        f"Order {number} has already shipped, so it can't be cancelled; once it arrives you can return it for a refund.",
     )
+    return ActionItem("cancel_refused", why)
 
 
 def _address_step(facts: Facts) -> ActionItem:

@@ -28,6 +28,7 @@ ALREADY_DISCOUNTED = "a discount has already been applied to this order"
 MOVING = {"label_created", "in_transit", "delayed", "out_for_delivery"}
 SHIPPED = {"shipped"}
 OPEN = {"pending", "paid", "processing"}
+FAST_METHODS = {"express", "overnight"}
 
 
 def compute_facts(retrieved: Retrieved, *, now: dt.datetime) -> Facts:
@@ -40,7 +41,7 @@ def compute_facts(retrieved: Retrieved, *, now: dt.datetime) -> Facts:
     shipment = _shipment_facts(order, retrieved.policy, now)
     options = _delivery_options(retrieved, order, shipment["stalled"], now, deadline)
     discount = _discount(retrieved, order, today) if requests.discount else None
-    shipping_refund = _shipping_refund(retrieved.policy, order, shipment["promise_missed"])
+    shipping_refund = _shipping_refund(retrieved.policy, order, shipment["promise_missed"], today)
     refund = _refund(retrieved, order, today) if requests.refund else None
     facts = Facts(
         today=today,
@@ -181,12 +182,22 @@ def _discount(retrieved: Retrieved, order: OrderView, today: dt.date) -> Discoun
     )
 
 
-def _shipping_refund(policy: PolicyView, order: OrderView, promise_missed: bool) -> Decimal | None:
+def _shipping_refund(
+    policy: PolicyView, order: OrderView, promise_missed: bool, today: dt.date
+) -> Decimal | None:
+    """The published promise: a paid Express or Overnight delivery that misses its date gets its
+    shipping fee back (claimable within the refund window of a late delivery)."""
     if not (promise_missed and policy.refund_shipping_when_late and order.shipping_cost > 0):
         return None
-    if SHIPPING_REFUND_REASON in order.refund_reasons or order.status not in SHIPPED | {
-        "delivered"
-    }:
+    if (
+        order.shipping_method_code not in FAST_METHODS
+        or SHIPPING_REFUND_REASON in order.refund_reasons
+    ):
+        return None
+    if order.status not in SHIPPED | {"delivered"}:
+        return None
+    delivered = order.shipment.delivered_at if order.shipment else None
+    if delivered and (today - delivered.date()).days > policy.refund_window_days:
         return None
     return order.shipping_cost
 

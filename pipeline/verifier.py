@@ -45,10 +45,15 @@ _BARE_NUMBER = re.compile(r"(?<![\w$.\-])(\d+(?:\.\d+)?)(?![\w%])")
 
 # What each plan action needs the rules to have allowed.
 ACTION_RULES = {
-    "apply_discount": lambda f: f.discount is not None and f.discount.applies,
-    "refund_shipping": lambda f: f.shipping_refund is not None,
+    "apply_discount": lambda f: (
+        f.discount is not None and f.discount.applies and not f.handoff_reason
+    ),
+    "refund_shipping": lambda f: f.shipping_refund is not None and not f.handoff_reason,
     "issue_refund": lambda f: (
-        f.refund is not None and f.refund.eligible and f.refund.within_bot_limit
+        f.refund is not None
+        and f.refund.eligible
+        and f.refund.within_bot_limit
+        and not f.handoff_reason
     ),
     "offer_cancel": lambda f: bool(f.can_cancel),
     "offer_address_change": lambda f: bool(f.can_change_address),
@@ -61,6 +66,7 @@ class FactSheet:
     dates: frozenset[dt.date]
     orders: frozenset[str]
     numbers: frozenset[Decimal]
+    percents: frozenset[Decimal]
 
 
 def fact_sheet(
@@ -78,14 +84,19 @@ def fact_sheet(
     orders = {o.number for o in retrieved.recent_orders} | (
         {facts.order_number} if facts.order_number else set()
     )
-    numbers = {Decimal(n) for n in _BARE_NUMBER.findall(customer_text)} | _policy_numbers(
-        facts, retrieved
-    )
-    numbers |= amounts | {Decimal(d.day) for d in dates}
+    numbers = {Decimal(n) for n in _BARE_NUMBER.findall(_strip_known(customer_text))}
+    numbers |= _policy_numbers(facts, retrieved)
     if plan is not None:
         for step in plan.steps:
             numbers |= {Decimal(n) for n in _BARE_NUMBER.findall(_strip_known(step.summary))}
-    return FactSheet(frozenset(amounts), frozenset(dates), frozenset(orders), frozenset(numbers))
+    percents = {Decimal(p) for p in _PERCENT.findall(customer_text)} | _rates(facts, retrieved)
+    return FactSheet(
+        frozenset(amounts),
+        frozenset(dates),
+        frozenset(orders),
+        frozenset(numbers),
+        frozenset(percents),
+    )
 
 
 def _fact_values(facts: Facts, retrieved: Retrieved, plan: Plan | None) -> list[object]:
@@ -138,6 +149,15 @@ def _policy_numbers(facts: Facts, retrieved: Retrieved) -> set[Decimal]:
     return {Decimal(n) for n in numbers}
 
 
+def _rates(facts: Facts, retrieved: Retrieved) -> set[Decimal]:
+    rates = set()
+    if facts.discount:
+        rates.add((facts.discount.rate * 100).normalize())
+    if retrieved.customer:
+        rates.add((retrieved.customer.discount_rate * 100).normalize())
+    return {Decimal(int(r)) if r == int(r) else r for r in rates}
+
+
 def _strip_known(text: str) -> str:
     """Remove amounts, dates and order ids, leaving the bare numbers a plan step states."""
     for pattern in (_MONEY, _ISO_DATE, _MONTH_DAY, _DAY_MONTH, _ORDER, _PERCENT):
@@ -158,7 +178,7 @@ def check_text(text: str, sheet: FactSheet, *, today: dt.date) -> Verdict:
         if f"ORD-{digits}" not in sheet.orders:
             problems.append(f"order ORD-{digits} is not one of this customer's orders")
     for raw in _PERCENT.findall(text):
-        if Decimal(raw) not in sheet.numbers:
+        if Decimal(raw) not in sheet.percents:
             problems.append(f"{raw}% is not in the facts")
     for raw in _BARE_NUMBER.findall(_strip_known(text)):
         if Decimal(raw) not in sheet.numbers:

@@ -1,0 +1,119 @@
+"""The empathy stage on a mocked model stream: a sentence with an invented fact never reaches the
+customer; the plain plan finishes the reply instead."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+from django.core.cache.backends.locmem import LocMemCache
+
+from llm.gateway import Gateway, word_chunks
+from pipeline.empathy import EmpathyStage
+from pipeline.plan import deterministic_plan, render_plan
+from pipeline.policy import compute_facts
+from pipeline.verifier import fact_sheet
+from tests.llm.conftest import test_config
+from tests.pipeline.builders import INTENT, NOW, TODAY, flagship
+
+URL = "http://models.test/v1"
+FIRST = "I'm so sorry your telescope is stuck in Chicago, Sarah."
+INVENTED = "As a thank-you, I've taken $5.00 off your order."
+TRUE = "I've applied your VIP discount: $28.35 goes back to your card."
+
+
+def sse_reply(text: str) -> bytes:
+    def frame(delta: dict, finish: str | None = None) -> str:
+        body = {"model": "m", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return f"data: {json.dumps(body)}\n\n"
+
+    frames = [frame({"content": piece}) for piece in word_chunks(text)]
+    frames.append(frame({}, "stop"))
+    frames.append("data: [DONE]\n\n")
+    return "".join(frames).encode()
+
+
+def gateway_replying(text: str) -> Gateway:
+    async def body() -> AsyncIterator[bytes]:
+        yield sse_reply(text)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body(), headers={"content-type": "text/event-stream"})
+
+    return Gateway(
+        test_config(URL),
+        transport=httpx.MockTransport(handler),
+        cache=LocMemCache(f"empathy-{uuid.uuid4()}", {}),
+    )
+
+
+@pytest.fixture
+def make_stage() -> Callable[[Gateway], EmpathyStage]:
+    data = flagship()
+    facts = compute_facts(data, now=NOW)
+    plan = deterministic_plan(facts=facts, retrieved=data, intent=INTENT)
+    sheet = fact_sheet(facts=facts, retrieved=data, plan=plan, customer_text="")
+
+    def make(gateway: Gateway) -> EmpathyStage:
+        return EmpathyStage(
+            plan=plan,
+            sheet=sheet,
+            first_name="Sarah",
+            today=TODAY,
+            gateway=gateway,
+            budget=None,
+            customer_key="customer:7",
+        )
+
+    return make
+
+
+async def run(stage: EmpathyStage) -> list[str]:
+    try:
+        return [piece async for piece in stage.stream()]
+    finally:
+        await stage.gateway.aclose()
+
+
+async def test_an_invented_amount_never_reaches_the_customer(make_stage) -> None:
+    stage = make_stage(gateway_replying(f"{FIRST} {INVENTED} Enjoy the stars!"))
+    pieces = await run(stage)
+    assert "".join(pieces) == stage.text
+    assert stage.text.startswith(FIRST)
+    assert "$5.00" not in stage.text and "Enjoy the stars" not in stage.text
+    for step in stage.plan.steps:  # the plain plan completes the reply
+        assert step.summary in stage.text
+    assert stage.trace.detail["fell_back_to_plan"] is True
+    assert any("$5.00" in problem for problem in stage.trace.detail["drift"])
+
+
+async def test_a_drifting_model_call_is_still_traced(make_stage) -> None:
+    stage = make_stage(gateway_replying(f"{FIRST} {INVENTED} Enjoy the stars!"))
+    await run(stage)
+    assert stage.trace.detail["fell_back_to_plan"] is True
+    assert stage.trace.model == "claude-sonnet-4.5" and not stage.trace.offline
+    assert stage.trace.detail.get("calls")
+
+
+async def test_a_faithful_reply_is_released_as_written(make_stage) -> None:
+    reply = f"{FIRST} {TRUE}"
+    stage = make_stage(gateway_replying(reply))
+    pieces = await run(stage)
+    assert "".join(pieces) == stage.text == reply
+    assert stage.trace.detail["drift"] == []
+
+
+async def test_an_invented_first_sentence_leaves_only_the_plain_plan(make_stage) -> None:
+    stage = make_stage(gateway_replying(f"{INVENTED} {FIRST}"))
+    pieces = await run(stage)
+    assert "".join(pieces) == stage.text == render_plan(stage.plan, first_name="Sarah")
+
+
+async def test_offline_the_reply_is_the_plain_plan(make_stage) -> None:
+    stage = make_stage(Gateway(test_config("")))
+    pieces = await run(stage)
+    assert "".join(pieces) == stage.text == render_plan(stage.plan, first_name="Sarah")
+    assert stage.trace.offline
