@@ -108,9 +108,15 @@ def _date_or_none(value: object) -> dt.date | None:
 
 
 def retrieve(
-    *, context: Context, mentions: Mentions, intents: tuple[str, ...], text: str
+    *,
+    context: Context,
+    mentions: Mentions,
+    intents: tuple[str, ...],
+    text: str,
+    want_articles: bool = True,
 ) -> Retrieved:
-    """All database reads for one message (sync: run it off the event loop)."""
+    """All database reads for one message (sync: run it off the event loop). Articles are
+    searched only for answers that rest on them (the fast lane)."""
     policy = StorePolicy.load()
     customer, verification = _who(context, mentions)
     top_rank = views.top_tier_rank()
@@ -132,9 +138,8 @@ def retrieve(
             recent = (order,)
     elif mentions.order_refs:
         foreign = mentions.order_refs[0]
-    articles = tuple(
-        views.article_view(a, policy) for a in selectors.knowledge_search(query=text, limit=2)
-    )
+    found = selectors.knowledge_search(query=text, limit=2) if want_articles else []
+    articles = tuple(views.article_view(a, policy) for a in found)
     return Retrieved(
         customer=customer_view,
         order=order,

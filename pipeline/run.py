@@ -102,7 +102,7 @@ async def run_pipeline(
         failure_streak=given.failure_streak,
     )
     yield StageStatus("retrieval", STATUS_TEXT["retrieval"])
-    retrieved = await _retrieve(run, mentions, intent)
+    retrieved = await _retrieve(run, mentions, intent, want_articles=route.lane == "fast")
     if route.lane == "human":
         async for event in _answer_plain(
             run, route, intent, retrieved, handoff_plan(route.reason), route.reason
@@ -154,7 +154,9 @@ async def _entities(run: _Run) -> tuple[Mentions, StageTrace]:
         )
 
 
-async def _retrieve(run: _Run, mentions: Mentions, intent: IntentResult) -> Retrieved:
+async def _retrieve(
+    run: _Run, mentions: Mentions, intent: IntentResult, *, want_articles: bool
+) -> Retrieved:
     started = time.perf_counter()
     context = retrieval.Context(
         conversation_id=run.given.conversation_id,
@@ -163,7 +165,11 @@ async def _retrieve(run: _Run, mentions: Mentions, intent: IntentResult) -> Retr
         earlier_order_refs=run.given.earlier_order_refs,
     )
     retrieved = await sync_to_async(retrieval.retrieve)(
-        context=context, mentions=mentions, intents=intent.all, text=run.given.text
+        context=context,
+        mentions=mentions,
+        intents=intent.all,
+        text=run.given.text,
+        want_articles=want_articles,
     )
     detail = {
         "verification": retrieved.verification,
