@@ -99,7 +99,7 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log_path: Path) -> 
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Daphne serving support_bot.asgi on a free port, on a migrated, seeded temp SQLite file."""
     workdir = tmp_path_factory.mktemp("live_server")
@@ -137,15 +137,17 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_instance() -> Iterator[Playwright]:
+    # Package scope: Playwright's sync API holds an event loop on the main thread, which must be
+    # gone before the asyncio tests of other packages run.
     _require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

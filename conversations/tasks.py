@@ -1,0 +1,68 @@
+"""Celery tasks: the bot's reply to one customer message, when REDIS_URL puts it on a worker."""
+
+from __future__ import annotations
+
+import logging
+
+import redis.exceptions
+from asgiref.sync import async_to_sync
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from conversations.live import LivePublisher
+from conversations.models import Message
+from conversations.replies import ReplyFailed, reply_attempt, reply_fallback
+
+logger = logging.getLogger(__name__)
+
+# Worth another attempt: the database or Redis went away for a moment.
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+MAX_RETRIES = 6
+
+
+def retry_countdown(retries: int) -> int:
+    return min(60, 2**retries)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def answer_message(self, message_id: str) -> None:
+    """Idempotent: a redelivered or retried run finds the reply already written and only
+    publishes it again (respond_to_message guarantees it)."""
+    try:
+        async_to_sync(_answer)(message_id, self.request.retries >= MAX_RETRIES)
+    except TRANSIENT_ERRORS as exc:
+        logger.warning("answer_message %s: %s; retrying", message_id, exc)
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+
+
+async def _answer(message_id: str, last_attempt: bool) -> None:
+    conversation_id = await _conversation_id(message_id)
+    if conversation_id is None:
+        logger.error("answer_message: no customer message %s", message_id)
+        return
+    publish = LivePublisher(conversation_id)
+    try:
+        await reply_attempt(message_id=message_id, publish=publish)
+    except ReplyFailed as exc:
+        if isinstance(exc.__cause__, TRANSIENT_ERRORS) and not last_attempt:
+            raise exc.__cause__ from exc
+        logger.exception("answering message %s failed; sending the fallback", message_id)
+        await reply_fallback(message_id=message_id, publish=publish)
+    finally:
+        await publish.aclose()
+
+
+async def _conversation_id(message_id: str) -> str | None:
+    found = (
+        await Message.objects.filter(pk=message_id)
+        .values_list("conversation_id", flat=True)
+        .afirst()
+    )
+    return str(found) if found else None
