@@ -100,9 +100,20 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log_path: Path) -> 
 
 
 @pytest.fixture(scope="package")
-def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("live_server")
+
+
+@pytest.fixture(scope="package")
+def live_server_db(live_server_dir: Path, live_server_url: str) -> Path:
+    """The live server's SQLite file: tests open it read-only to compare with what they saw."""
+    return live_server_dir / "db.sqlite3"
+
+
+@pytest.fixture(scope="package")
+def live_server_url(live_server_dir: Path) -> Iterator[str]:
     """Daphne serving support_bot.asgi on a free port, on a migrated, seeded temp SQLite file."""
-    workdir = tmp_path_factory.mktemp("live_server")
+    workdir = live_server_dir
     env = _server_env(workdir / "db.sqlite3")
     _manage(env, "migrate", "--noinput")
     _manage(env, "seed_demo")
