@@ -170,7 +170,7 @@ def chromium(playwright_instance: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def page(chromium: Browser) -> Iterator[Page]:
     """A fresh desktop-sized page in its own context (own cookies and storage)."""
-    context = chromium.new_context(viewport=DESKTOP)
+    context = chromium.new_context(viewport=DESKTOP, reduced_motion="reduce")  # still screenshots
     context.set_default_timeout(5_000)
     yield context.new_page()
     context.close()
