@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 
 from llm.gateway import Gateway, RequestBudget
-from llm.offline.intent import classify
+from llm.offline.intent import INTENTS, classify
 from llm.types import ChatRequest, Completion
 from pipeline import prompts
 from pipeline.tracing import stage_trace
-from pipeline.types import INTENTS, IntentResult, StageTrace
+from pipeline.types import IntentResult, StageTrace
 
 
 class InvalidIntent(ValueError):

@@ -14,23 +14,6 @@ from typing import Literal
 
 Lane = Literal["fast", "full", "human"]
 
-INTENTS: tuple[str, ...] = (
-    "order_status",
-    "shipping_expedite",
-    "refund_request",
-    "cancel_order",
-    "change_order",
-    "place_order",
-    "change_address",
-    "payment",
-    "invoice",
-    "product_inquiry",
-    "complaint_escalation",
-    "human_agent",
-    "account",
-    "feedback",
-    "other",
-)
 
 
 @dataclass(frozen=True)
