@@ -1,16 +1,22 @@
 """The `client` section: streamed completions against the fake server, side by side.
 
-Clients: our gateway (httpx + httpx-aiohttp's AiohttpTransport, the production setting), our
-gateway on httpx's own pool (the alternative we measured and rejected), the official openai SDK
-(default settings, retries off) and raw aiohttp (the practical ceiling). Each runs 1, 50 and
-200 concurrent streams of 20-chunk completions for a fixed time. The fake server runs in its
-own process; its CPU use is read from /proc so the report shows it was not the bottleneck, and
-its capacity alone (streams per CPU-second) is given too.
+Clients: our gateway (httpx + our AiohttpTransport, the production setting), our gateway on
+httpx-aiohttp's transport and on httpx's own pool (the alternatives we measured and rejected),
+the official openai SDK (default settings, retries off) and raw aiohttp (the practical ceiling).
+Each runs 1, 50 and 200 concurrent streams of 20-chunk completions for a fixed time. The fake
+server runs in its own process; its CPU use is read from /proc so the report shows it was not
+the bottleneck, and its capacity alone (streams per CPU-second) is given too.
+
+The objects alive after start-up (Django, the SDK, aiohttp: ~180k) are frozen out of the cycle
+collector before measuring, for every client alike, as a production server should do after
+start-up: otherwise one full collection (~85 ms on this machine) landing in a 3-second window
+decides a client's p99. Collector runs and pauses are reported per level.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -164,6 +170,7 @@ OURS = "gateway (httpx + aiohttp transport)"
 CEILING = "raw aiohttp + JSON (protocol ceiling)"
 CLIENTS: dict[str, Callable[[str], tuple[StreamOnce, Callable[[], Awaitable[Any]]]]] = {
     OURS: lambda url: _gateway(url, "aiohttp"),
+    "gateway (httpx-aiohttp transport)": lambda url: _gateway(url, "httpx-aiohttp"),
     "gateway (httpx default pool)": lambda url: _gateway(url, "httpx"),
     "openai SDK": _sdk,
     CEILING: lambda url: _raw_aiohttp(url, parse_json=True),
@@ -180,14 +187,49 @@ async def _measure_client(
         await _drive(once, 8, min(0.3, seconds))  # warm-up: connections, imports, caches
         for level in levels:
             cpu_before = _server_cpu_s(pid)
-            figures = await _drive(once, level, seconds)
+            with _CollectorWatch() as collector:
+                figures = await _drive(once, level, seconds)
             busy = (_server_cpu_s(pid) - cpu_before) / seconds
             figures["server_cpu_busy"] = round(busy, 2)
+            figures["gc"] = collector.figures()
             results[str(level)] = figures
     finally:
         with suppress(Exception):
             await close()
     return results
+
+
+class _CollectorWatch:
+    """Counts the cycle collector's runs (per generation) and pauses while it is open."""
+
+    def __init__(self) -> None:
+        self.runs = [0, 0, 0]
+        self.paused_s = 0.0
+        self.longest_s = 0.0
+        self._started = 0.0
+
+    def __enter__(self) -> _CollectorWatch:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        pause = time.perf_counter() - self._started
+        self.runs[info["generation"]] += 1
+        self.paused_s += pause
+        self.longest_s = max(self.longest_s, pause)
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "runs_by_generation": self.runs,
+            "pause_ms": round(self.paused_s * 1000, 1),
+            "longest_pause_ms": round(self.longest_s * 1000, 1),
+        }
 
 
 async def _server_alone(base_url: str, pid: int, seconds: float) -> dict[str, Any]:
@@ -237,6 +279,8 @@ async def client_section(context: BenchContext) -> Figures:
     logging.getLogger("httpx2").setLevel(logging.WARNING)
     server = start_in_subprocess()
     pid = server.process.pid
+    gc.collect()
+    gc.freeze()  # see the module docstring
     try:
         results = {
             name: await _measure_client(name, server.base_url, LEVELS, seconds, pid)
@@ -245,11 +289,13 @@ async def client_section(context: BenchContext) -> Figures:
         alone = await _server_alone(server.base_url, pid, seconds)
     finally:
         server.stop()
+        gc.unfreeze()
     return {
         "setup": {
             "chunks_per_stream": 20,
             "seconds_per_level": seconds,
             "server": "llm.fake_server in a separate process, no pacing",
+            "gc": "start-up objects frozen (gc.freeze) before measuring, for every client",
         },
         "clients": results,
         "fake_server": alone,

@@ -13,7 +13,7 @@ from typing import Any
 
 from llm.breaker import BreakerBoard, CircuitBreaker
 from llm.budget import RequestBudget
-from llm.client import ChatClient, ProviderError, RawCompletion, StreamText, build_body
+from llm.client import ChatClient, ProviderError, RawCompletion, StreamEnd, build_body
 from llm.config import GatewayConfig
 from llm.pricing import cost_usd
 from llm.retry import retry_delay_s
@@ -154,15 +154,20 @@ class ChainRun:
         try:
             if self.streaming:
                 pieces: list[str] = []
-                async for item in self.deps.client.stream(body):
-                    if isinstance(item, StreamText):
-                        ttft = ttft or time.perf_counter()
-                        self.first_delta_at = self.first_delta_at or ttft
-                        self.emitted = True
-                        pieces.append(item.text)
-                        yield Delta(item.text)
-                    else:
-                        raw = RawCompletion("".join(pieces), item.finish_reason, item.usage, model)
+                # Batches (the pieces of one network read) keep this loop off the per-piece
+                # path: only the Delta each caller sees is made per piece.
+                async for batch in self.deps.client.stream_batches(body):
+                    if isinstance(batch, StreamEnd):
+                        raw = RawCompletion(
+                            "".join(pieces), batch.finish_reason, batch.usage, model
+                        )
+                        continue
+                    ttft = ttft or time.perf_counter()
+                    self.first_delta_at = self.first_delta_at or ttft
+                    self.emitted = True
+                    pieces += batch
+                    for text in batch:
+                        yield Delta(text)
             else:
                 raw = await self.deps.client.complete(body)
         except ProviderError as error:

@@ -5,6 +5,7 @@ get_asgi_application() runs before any consumer import so that the app registry 
 
 from __future__ import annotations
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -26,3 +27,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded at start-up lives for the whole process: freezing it keeps the collector from
+# re-scanning ~180k long-lived objects, whose full passes otherwise stall every stream for ~100 ms
+# (measured in `manage.py bench --section client`).
+gc.freeze()

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support_bot.settings")
 
 app = Celery("support_bot")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _freeze_startup_objects(**_: object) -> None:
+    """As in asgi.py: long-lived start-up objects leave the collector's view."""
+    gc.freeze()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import uuid
 
@@ -179,3 +181,86 @@ async def test_gateway_on_a_mock_transport_stops_retrying_on_401():
     assert calls == ["claude-sonnet-4.5", "backup"]  # one attempt each, then offline
     assert completion.degraded and completion.text == "offline answer for empathy"
     await gateway.aclose()
+
+
+async def test_events_with_crlf_and_no_space_after_data_are_read():
+    body = (
+        b'data:{"model":"m","choices":[{"delta":{"content":"a"}}]}\r\n\r\n'
+        b'data: {"model":"m","choices":[{"delta":{"content":"b"},"finish_reason":"stop"}]}  \r\n'
+        b"\r\n: ping\r\ndata: [DONE]  \r\n\r\n"
+    )
+    client = client_for(lambda request: httpx.Response(200, content=body))
+    items = [item async for item in client.stream({"model": "m"})]
+    assert [i.text for i in items if isinstance(i, StreamText)] == ["a", "b"]
+    assert items[-1] == StreamEnd("stop", None, "m")
+
+
+async def test_batches_carry_every_piece_of_a_read_in_order():
+    body = sse(chunk("a"), chunk(""), chunk("b"), chunk(finish="stop"), "[DONE]")
+    client = client_for(lambda request: httpx.Response(200, content=body))
+    batches = [batch async for batch in client.stream_batches({"model": "m"})]
+    assert batches == [["a", "b"], StreamEnd("stop", None, "m")]
+
+
+async def test_the_client_sends_given_cookies_but_keeps_none_from_responses():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"set-cookie": "session=abc"}, content=sse("[DONE]"))
+
+    client = client_for(handler)
+    with pytest.raises(ProviderError):  # no finish_reason: a cut stream
+        [item async for item in client.stream({"model": "m"})]
+    assert not client.http().cookies
+    await client.aclose()
+
+
+async def test_a_finished_stream_leaves_no_reference_cycle(fake_server):
+    """httpx links a response and its stream both ways; left to the cycle collector, that
+    made it run every few requests under load and pause every stream in flight."""
+    client = ChatClient(base_url=fake_server.base_url, api_key=TEST_KEY, timeouts=FAST_TIMEOUTS)
+    body = build_body(
+        model="m", messages=[], max_tokens=8, temperature=None, json_mode=False, stream=True
+    )
+    [item async for item in client.stream(body)]  # warm: the pool's own objects are long-lived
+    gc.collect()
+    gc.disable()
+    try:
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        for _ in range(3):
+            [item async for item in client.stream(body)]
+        gc.collect()
+        leaked = [o for o in gc.garbage if isinstance(o, httpx.Response | httpx.Request)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert leaked == []
+    await client.aclose()
+
+
+async def test_sequential_streams_reuse_one_pooled_connection(fake_server):
+    """Reading the body to its end after [DONE] returns the connection to the pool."""
+    client = ChatClient(base_url=fake_server.base_url, api_key=TEST_KEY, timeouts=FAST_TIMEOUTS)
+    body = build_body(
+        model="m", messages=[], max_tokens=8, temperature=None, json_mode=False, stream=True
+    )
+    seen: set[int] = set()
+    for _ in range(5):
+        items = [item async for item in client.stream(body)]
+        assert isinstance(items[-1], StreamEnd) and items[-1].finish_reason == "stop"
+        seen.update(id(conn) for conn in fake_server.connections)
+    assert len(seen) == 1
+    await client.aclose()
+
+
+async def test_the_body_is_read_to_its_end_after_done_so_the_connection_can_be_reused():
+    finished: list[bool] = []
+
+    async def body():
+        yield sse(chunk("a", finish="stop"), "[DONE]")
+        await asyncio.sleep(0.01)  # the end of the chunked body comes in a later packet
+        yield b""
+        finished.append(True)
+
+    client = client_for(lambda request: httpx.Response(200, content=body()))
+    items = [item async for item in client.stream({"model": "m"})]
+    assert isinstance(items[-1], StreamEnd) and finished == [True]
