@@ -88,13 +88,16 @@ def persist_outcome(*, turn: Turn, outcome: RunOutcome) -> tuple[Message, Handof
         "the assistant failed: " + outcome.error if done is None else done.handoff_reason
     )
     with transaction.atomic():
-        reply = message_create(
+        write = message_create(
             conversation_id=turn.conversation.pk,
             sender=Message.Sender.BOT,
             text=outcome.text,
             reply_to_id=turn.message.pk,
             message_id=outcome.reply_id,
-        ).message
+        )
+        reply = write.message
+        if not write.created:  # a concurrent run answered first: its reply and trace stand
+            return reply, None
         if done is not None and done.verified_customer_id and turn.conversation.customer_id is None:
             Conversation.objects.filter(pk=turn.conversation.pk).update(
                 customer_id=done.verified_customer_id, verified_in_chat=True
@@ -112,8 +115,6 @@ def _save_trace(
     turn: Turn, outcome: RunOutcome, reply: Message, handoff_reason: str | None
 ) -> None:
     done = outcome.done
-    if PipelineTrace.objects.filter(message=turn.message).exists():
-        return
     stages = list(done.stages) if done else []
     calls = [call for stage in stages for call in stage.detail.get("calls", [])]
     trace = PipelineTrace.objects.create(
