@@ -15,7 +15,6 @@ from typing import Literal
 Lane = Literal["fast", "full", "human"]
 
 
-
 @dataclass(frozen=True)
 class IntentResult:
     primary: str
