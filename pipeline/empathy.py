@@ -7,6 +7,7 @@ finishes the reply, so the customer never sees an invented fact.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from llm.gateway import Gateway
 from llm.types import ChatRequest, Completion, Delta, Done, Reset
 from pipeline import prompts
 from pipeline.plan import render_plan
-from pipeline.tracing import stage_trace
+from pipeline.tracing import no_model_trace, stage_trace
 from pipeline.types import Plan, StageTrace
 from pipeline.verifier import FactSheet, check_text
 
@@ -30,7 +31,7 @@ class EmpathyStage:
         plan: Plan,
         sheet: FactSheet,
         first_name: str | None,
-        today,
+        today: dt.date,
         gateway: Gateway,
         budget: RequestBudget | None,
         customer_key: str | None,
@@ -110,8 +111,6 @@ class EmpathyStage:
     def _finish(self, completion: Completion | None, started: float, abandoned: bool) -> None:
         detail = {"drift": self.drift, "fell_back_to_plan": abandoned or completion is None}
         if completion is None:
-            from pipeline.tracing import no_model_trace
-
             self.trace = no_model_trace("empathy", (time.perf_counter() - started) * 1000, detail)
         else:
             self.trace = stage_trace("empathy", [completion], detail=detail)

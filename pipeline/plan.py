@@ -7,6 +7,7 @@ fails verification), and its plain rendering is the reply of last resort.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from pipeline.policy import ALREADY_DISCOUNTED
@@ -307,6 +308,4 @@ def handoff_plan(reason: str) -> Plan:
 
 
 def _sentences(text: str) -> list[str]:
-    import re
-
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]

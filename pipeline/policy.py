@@ -7,6 +7,7 @@ wording from the customer or a model can grant what policy forbids.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from orders.business_days import add_business_days, next_business_day
@@ -248,8 +249,6 @@ def _human_reason(retrieved: Retrieved) -> str | None:
 
 
 def _with_handoff(facts: Facts, retrieved: Retrieved) -> Facts:
-    from dataclasses import replace
-
     reason = _human_reason(retrieved)
     if (
         reason is None

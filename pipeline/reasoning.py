@@ -22,10 +22,12 @@ from pipeline.verifier import FactSheet, check_plan
 MAX_REPAIRS = 3
 
 
+def plan_dict(plan: Plan) -> dict[str, object]:
+    return {"headline": plan.headline, "steps": [_step_json(s) for s in plan.steps]}
+
+
 def plan_to_json(plan: Plan) -> str:
-    return json.dumps(
-        {"headline": plan.headline, "steps": [_step_json(s) for s in plan.steps]}, default=str
-    )
+    return json.dumps(plan_dict(plan), default=str)
 
 
 def _step_json(step: ActionItem) -> dict[str, object]:
@@ -68,7 +70,7 @@ def facts_payload(facts: Facts, fallback: Plan) -> dict[str, object]:
     return {
         "facts": dataclasses.asdict(facts),
         "allowed_steps": [s.kind for s in fallback.steps],
-        "draft": json.loads(plan_to_json(fallback)),
+        "draft": plan_dict(fallback),
     }
 
 
