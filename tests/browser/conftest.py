@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from conversations.bench_stack import free_port
 from tests.browser.fake_backend import FakeBackend
 
 if TYPE_CHECKING:
@@ -48,12 +49,6 @@ def _require_chromium() -> None:
     if _in_ci():
         pytest.fail(f"{reason}; CI must provide it")
     pytest.skip(f"{reason}; skipped outside CI")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _server_env(db_path: Path) -> dict[str, str]:
@@ -117,7 +112,7 @@ def live_server_url(live_server_dir: Path) -> Iterator[str]:
     env = _server_env(workdir / "db.sqlite3")
     _manage(env, "migrate", "--noinput")
     _manage(env, "seed_demo")
-    port = _free_port()
+    port = free_port()
     log_path = workdir / "daphne.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(

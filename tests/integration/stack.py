@@ -17,16 +17,12 @@ import dj_database_url
 import psycopg
 import redis
 
+from conversations.bench_stack import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 IT_DATABASE = "support_bot_it"
 IT_REDIS_DB = 5
 START_S = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, deadline_s: float = START_S) -> None:

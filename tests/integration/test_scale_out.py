@@ -58,7 +58,7 @@ def stack() -> Iterator[Stack]:
 
 
 def _fake_llm(stack: Stack) -> int:
-    from tests.integration.stack import free_port
+    from conversations.bench_stack import free_port
 
     port = free_port()
     args = ["manage.py", "fake_llm", "--port", str(port), "--ttft-ms", "700"]
