@@ -16,6 +16,12 @@ MAX_MESSAGE_CHARS = 4000
 
 
 class Conversation(models.Model):
+    class Priority(models.IntegerChoices):
+        URGENT = 1, "Urgent"
+        HIGH = 2, "High"
+        NORMAL = 3, "Normal"
+        LOW = 4, "Low"
+
     class Status(models.TextChoices):
         BOT = "bot", "With the bot"
         QUEUED = "queued", "Waiting for a human"
@@ -43,7 +49,17 @@ class Conversation(models.Model):
         related_name="assigned_conversations",
     )
     handoff_reason = models.CharField(max_length=200, blank=True)
-    queued_at = models.DateTimeField(null=True, blank=True, help_text="When it joined the human queue.")
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it joined the human queue."
+    )
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    sla_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a human should have answered, by priority."
+    )
+    intent = models.CharField(max_length=24, blank=True, help_text="The latest message's intent.")
+    anonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="Personal data erased; aggregates kept."
+    )
     csat_score = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

@@ -98,18 +98,25 @@ class HandoffState:
     agent: str | None
 
 
-def handoff_enqueue(*, conversation_id: uuid.UUID | str, reason: str) -> HandoffState:
+def handoff_enqueue(
+    *, conversation_id: uuid.UUID | str, reason: str, intent: str = ""
+) -> HandoffState:
     """Put a conversation in the human queue (once) and say where it stands."""
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
         if conversation.status == Conversation.Status.ASSIGNED:
             agent = conversation.assigned_agent
-            return HandoffState("assigned", None, agent.first_name or agent.username if agent else None)
+            return HandoffState(
+                "assigned", None, agent.first_name or agent.username if agent else None
+            )
         if conversation.status != Conversation.Status.QUEUED:
             conversation.status = Conversation.Status.QUEUED
             conversation.queued_at = timezone.now()
             conversation.handoff_reason = reason[:200]
-            conversation.save(update_fields=["status", "queued_at", "handoff_reason", "updated_at"])
+            conversation.intent = intent or conversation.intent
+            conversation.save(
+                update_fields=["status", "queued_at", "handoff_reason", "intent", "updated_at"]
+            )
     return HandoffState("queued", queue_position(conversation=conversation), None)
 
 

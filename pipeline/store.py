@@ -104,7 +104,11 @@ def persist_outcome(*, turn: Turn, outcome: RunOutcome) -> tuple[Message, Handof
             )
         _save_trace(turn, outcome, reply, handoff_reason)
         handoff = (
-            handoff_enqueue(conversation_id=turn.conversation.pk, reason=handoff_reason)
+            handoff_enqueue(
+                conversation_id=turn.conversation.pk,
+                reason=handoff_reason,
+                intent=done.intent.primary if done else "",
+            )
             if handoff_reason
             else None
         )

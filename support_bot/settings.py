@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "conversations",
     "llm",
     "pipeline",
+    "desk",
+    "ops",
     "bench",
 ]
 
@@ -145,6 +147,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 CELERY_TIMEZONE = "UTC"
+# `celery -A support_bot beat` runs these; the retention purge deletes transcripts older than
+# TRANSCRIPT_RETENTION_DAYS (traces and cost aggregates are kept, detached from the text).
+CELERY_BEAT_SCHEDULE = {
+    "transcripts-purge": {"task": "ops.tasks.transcripts_purge", "schedule": 6 * 60 * 60},
+}
+TRANSCRIPT_RETENTION_DAYS = int(os.environ.get("TRANSCRIPT_RETENTION_DAYS", "365"))
+
+# The human queue: minutes until a handoff should have a human, by Conversation.Priority.
+HANDOFF_SLA_MINUTES = {1: 5, 2: 15, 3: 60, 4: 240}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,84 +10,210 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0002_knowledge_search_index'),
+        ("orders", "0002_knowledge_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('verified_in_chat', models.BooleanField(default=False)),
-                ('token_hash', models.CharField(help_text="SHA-256 of the widget's bearer token.", max_length=64)),
-                ('status', models.CharField(choices=[('bot', 'With the bot'), ('queued', 'Waiting for a human'), ('assigned', 'With an agent'), ('resolved', 'Resolved')], default='bot', max_length=10)),
-                ('last_seq', models.PositiveIntegerField(default=0)),
-                ('handoff_reason', models.CharField(blank=True, max_length=200)),
-                ('queued_at', models.DateTimeField(blank=True, help_text='When it joined the human queue.', null=True)),
-                ('csat_score', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('csat_comment', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('assigned_agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_conversations', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(blank=True, help_text='Signed in, or verified in chat by order number and e-mail.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversations', to='orders.customer')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("verified_in_chat", models.BooleanField(default=False)),
+                (
+                    "token_hash",
+                    models.CharField(
+                        help_text="SHA-256 of the widget's bearer token.", max_length=64
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("bot", "With the bot"),
+                            ("queued", "Waiting for a human"),
+                            ("assigned", "With an agent"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="bot",
+                        max_length=10,
+                    ),
+                ),
+                ("last_seq", models.PositiveIntegerField(default=0)),
+                ("handoff_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "queued_at",
+                    models.DateTimeField(
+                        blank=True, help_text="When it joined the human queue.", null=True
+                    ),
+                ),
+                (
+                    "csat_score",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                ("csat_comment", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assigned_agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_conversations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Signed in, or verified in chat by order number and e-mail.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="conversations",
+                        to="orders.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at'],
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('seq', models.PositiveIntegerField(help_text='1, 2, 3... per conversation, every sender.')),
-                ('sender', models.CharField(choices=[('customer', 'Customer'), ('bot', 'Bot'), ('agent', 'Agent'), ('system', 'System')], max_length=10)),
-                ('text', models.TextField()),
-                ('client_id', models.UUIDField(blank=True, help_text="The widget's idempotency key.", null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(blank=True, help_text='The agent who wrote it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='conversations.conversation')),
-                ('reply_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replies', to='conversations.message')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "seq",
+                    models.PositiveIntegerField(
+                        help_text="1, 2, 3... per conversation, every sender."
+                    ),
+                ),
+                (
+                    "sender",
+                    models.CharField(
+                        choices=[
+                            ("customer", "Customer"),
+                            ("bot", "Bot"),
+                            ("agent", "Agent"),
+                            ("system", "System"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("text", models.TextField()),
+                (
+                    "client_id",
+                    models.UUIDField(
+                        blank=True, help_text="The widget's idempotency key.", null=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The agent who wrote it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="conversations.conversation",
+                    ),
+                ),
+                (
+                    "reply_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replies",
+                        to="conversations.message",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['conversation', 'seq'],
+                "ordering": ["conversation", "seq"],
             },
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['status', 'created_at'], name='conversation_status_created'),
+            model_name="conversation",
+            index=models.Index(fields=["status", "created_at"], name="conversation_status_created"),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['customer', '-updated_at'], name='conversation_customer'),
+            model_name="conversation",
+            index=models.Index(fields=["customer", "-updated_at"], name="conversation_customer"),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['status', 'queued_at'], name='conversation_queue'),
+            model_name="conversation",
+            index=models.Index(fields=["status", "queued_at"], name="conversation_queue"),
         ),
         migrations.AddConstraint(
-            model_name='conversation',
-            constraint=models.CheckConstraint(condition=models.Q(('csat_score__isnull', True), models.Q(('csat_score__gte', 1), ('csat_score__lte', 5)), _connector='OR'), name='conversation_csat_1_to_5'),
+            model_name="conversation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("csat_score__isnull", True),
+                    models.Q(("csat_score__gte", 1), ("csat_score__lte", 5)),
+                    _connector="OR",
+                ),
+                name="conversation_csat_1_to_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(fields=('conversation', 'seq'), name='message_seq_unique'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                fields=("conversation", "seq"), name="message_seq_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_id__isnull', False)), fields=('conversation', 'client_id'), name='message_client_id_unique'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_id__isnull", False)),
+                fields=("conversation", "client_id"),
+                name="message_client_id_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('sender', 'bot')), fields=('reply_to',), name='message_one_bot_reply'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("sender", "bot")),
+                fields=("reply_to",),
+                name="message_one_bot_reply",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(('seq__gte', 1)), name='message_seq_gte_1'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("seq__gte", 1)), name="message_seq_gte_1"
+            ),
         ),
     ]
