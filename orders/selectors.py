@@ -7,7 +7,15 @@ import re
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
-from orders.models import Customer, KnowledgeArticle, Order, Refund, StorePolicy, TrackingEvent
+from orders.models import (
+    Customer,
+    KnowledgeArticle,
+    Order,
+    OrderItem,
+    Refund,
+    StorePolicy,
+    TrackingEvent,
+)
 
 _ORDER_NUMBER = re.compile(r"(?:ORD[-\s]?)?#?(\d{3,12})$", re.IGNORECASE)
 
@@ -20,7 +28,7 @@ def order_number_normalize(raw: str) -> str | None:
 
 def _order_detail_queryset() -> QuerySet[Order]:
     return Order.objects.select_related("customer__tier", "shipping_method").prefetch_related(
-        "items__product",
+        Prefetch("items", queryset=OrderItem.objects.select_related("product")),
         "refunds",
         Prefetch("shipments__events", queryset=TrackingEvent.objects.order_by("occurred_at")),
     )

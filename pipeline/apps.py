@@ -10,10 +10,10 @@ class PipelineConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from orders.models import KnowledgeArticle, LoyaltyTier, StorePolicy
+        from orders.models import ExpediteOption, KnowledgeArticle, LoyaltyTier, StorePolicy
         from pipeline.cache import bump_knowledge_version
 
-        for model in (KnowledgeArticle, StorePolicy, LoyaltyTier):
+        for model in (KnowledgeArticle, StorePolicy, LoyaltyTier, ExpediteOption):
             post_save.connect(
                 bump_knowledge_version, sender=model, dispatch_uid=f"kb-{model.__name__}-save"
             )

@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 
 from llm.offline.entities import Entities, extract_entities, looks_like_injection
 from orders import selectors
-from orders.models import Customer, StorePolicy
+from orders.models import Customer
 from pipeline import views
+from pipeline.cache import store_rules
 from pipeline.types import Mentions, OrderView, Requests, Retrieved
 
 ORDER_INTENTS = frozenset(
@@ -117,24 +118,27 @@ def retrieve(
 ) -> Retrieved:
     """All database reads for one message (sync: run it off the event loop). Articles are
     searched only for answers that rest on them (the fast lane)."""
-    policy = StorePolicy.load()
+    rules = store_rules()
+    policy = rules.policy
     customer, verification = _who(context, mentions)
-    top_rank = views.top_tier_rank()
-    customer_view = views.customer_view(customer, top_rank=top_rank) if customer else None
+    customer_view = (
+        views.customer_view(customer, top_rank=rules.top_tier_rank) if customer else None
+    )
     order, foreign = (None, None)
     recent: tuple[OrderView, ...] = ()
     if customer is not None:
         order, foreign = _named_order(
             customer.pk, mentions.order_refs or context.earlier_order_refs
         )
-        if order is None:  # only then do we need their other orders, to pick one or list them
+        about_orders = bool(mentions.order_refs) or bool(ORDER_INTENTS & set(intents))
+        if order is None and about_orders:  # their other orders: to pick one or to list them
             recent = tuple(
                 views.order_view(o)
                 for o in selectors.orders_for_customer(customer_id=customer.pk, limit=5)
             )
-            if not mentions.order_refs and ORDER_INTENTS & set(intents):
+            if not mentions.order_refs:
                 order = _most_relevant(recent)
-        else:
+        elif order is not None:
             recent = (order,)
     elif mentions.order_refs:
         foreign = mentions.order_refs[0]
@@ -147,7 +151,7 @@ def retrieve(
         articles=articles,
         mentions=mentions,
         policy=views.policy_view(policy),
-        expedite_choices=views.expedite_choices(),
+        expedite_choices=rules.expedite_choices,
         verification=verification,
         foreign_order_ref=foreign,
     )

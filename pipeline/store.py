@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from conversations.models import Conversation, Message
 from conversations.services import HandoffState, handoff_enqueue, message_create
@@ -41,25 +42,40 @@ class RunOutcome:
 
 
 def load_turn(*, message_id: str) -> Turn | None:
+    """Three light queries: the message with its conversation (and whether it has a reply),
+    the texts of the customer's earlier messages, and the outcome of the last few runs."""
     message = (
         Message.objects.select_related("conversation")
-        .filter(pk=message_id, sender="customer")
+        .annotate(
+            answered=Exists(
+                Message.objects.filter(reply_to=OuterRef("pk"), sender=Message.Sender.BOT)
+            )
+        )
+        .filter(pk=message_id, sender=Message.Sender.CUSTOMER)
         .first()
     )
     if message is None:
         return None
     conversation = message.conversation
-    existing = Message.objects.filter(reply_to=message, sender=Message.Sender.BOT).first()
+    existing = (
+        Message.objects.filter(reply_to=message, sender=Message.Sender.BOT).first()
+        if message.answered
+        else None
+    )
     earlier = Message.objects.filter(
-        conversation=conversation, sender="customer", seq__lt=message.seq
+        conversation=conversation, sender=Message.Sender.CUSTOMER, seq__lt=message.seq
     ).order_by("-seq")[:10]
     refs = tuple(
         dict.fromkeys(
-            m for earlier_message in earlier for m in _ORDER_REF.findall(earlier_message.text)
+            ref
+            for text in earlier.values_list("text", flat=True)
+            for ref in _ORDER_REF.findall(text)
         )
     )
-    traces = list(
-        PipelineTrace.objects.filter(conversation=conversation).order_by("-created_at")[:3]
+    runs = list(
+        PipelineTrace.objects.filter(conversation=conversation)
+        .order_by("-created_at")
+        .values_list("confidence", "outcome")[:3]
     )
     given = PipelineInput(
         text=message.text,
@@ -67,16 +83,16 @@ def load_turn(*, message_id: str) -> Turn | None:
         customer_id=conversation.customer_id,
         verified_in_chat=conversation.verified_in_chat,
         earlier_order_refs=refs,
-        low_confidence_streak=_streak(traces, lambda t: t.confidence < LOW_CONFIDENCE),
-        failure_streak=_streak(traces, lambda t: t.outcome == PipelineTrace.Outcome.FAILED),
+        low_confidence_streak=_streak(runs, lambda run: run[0] < LOW_CONFIDENCE),
+        failure_streak=_streak(runs, lambda run: run[1] == PipelineTrace.Outcome.FAILED),
     )
     return Turn(message, conversation, existing, given)
 
 
-def _streak(traces: list[PipelineTrace], test) -> int:
+def _streak(runs: list[tuple[float, str]], test) -> int:
     count = 0
-    for trace in traces:
-        if not test(trace):
+    for run in runs:
+        if not test(run):
             break
         count += 1
     return count
@@ -143,8 +159,8 @@ def _save_trace(
         retries=sum(s.retries for s in stages),
         repairs=sum(s.repairs for s in stages),
         verifier_rejections=sum(len(s.detail.get("rejections", [])) for s in stages),
-        facts=_jsonable(dataclasses.asdict(done.facts)) if done and done.facts else {},
-        plan=_jsonable(dataclasses.asdict(done.plan)) if done and done.plan else {},
+        facts=_jsonable(done.facts) if done and done.facts else {},
+        plan=_jsonable(done.plan) if done and done.plan else {},
         stages=[_stage_json(s) for s in stages],
         error=outcome.error,
     )
@@ -175,17 +191,25 @@ def _outcome(done: ReplyDone | None, handoff_reason: str | None) -> str:
 
 
 def _stage_json(stage: Any) -> dict[str, Any]:
-    data = dataclasses.asdict(stage)
-    data["detail"] = {k: v for k, v in stage.detail.items() if k != "calls"}
+    data = {
+        f.name: _jsonable(getattr(stage, f.name))
+        for f in dataclasses.fields(stage)
+        if f.name != "detail"
+    }
+    data["detail"] = _jsonable({k: v for k, v in stage.detail.items() if k != "calls"})
     data["calls"] = len(stage.detail.get("calls", []))
-    return _jsonable(data)
+    return data
 
 
 def _jsonable(value: Any) -> Any:
+    """JSON-ready in one pass: dataclasses become dicts (like dataclasses.asdict, without its
+    deep copies), dates, decimals and the like become strings."""
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
-    if isinstance(value, bool | int | float | str) or value is None:
-        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return str(value)

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from orders.demo import seed_demo
+from pipeline.cache import forget_rules
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # ./run test runs the suite twice: on embedded defaults, then on PostgreSQL and Redis when given.
@@ -23,6 +24,12 @@ def need_service(available: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI must provide it)")
     pytest.skip(f"{reason}; skipped outside CI")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rules_snapshot() -> None:
+    """Each test's database starts over without firing signals; so does the rules snapshot."""
+    forget_rules()
 
 
 @pytest.fixture
