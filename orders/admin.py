@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from ops.admin import CustomerPrivacyAdminMixin
 from orders.models import (
     Customer,
     ExpediteOption,
@@ -36,7 +37,7 @@ class LoyaltyTierAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(CustomerPrivacyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "email", "tier", "locale", "order_count", "created_at"]
     list_filter = ["tier", "locale"]
     search_fields = ["name", "email"]

@@ -1,0 +1,40 @@
+"""Celery tasks for ops: the scheduled transcript purge (CELERY_BEAT_SCHEDULE runs it)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+
+from ops.retention import DEFAULT_BATCH
+from ops.retention import transcripts_purge as purge
+
+logger = logging.getLogger(__name__)
+MAX_BATCHES_PER_RUN = 200
+
+
+@shared_task(name="ops.tasks.transcripts_purge", ignore_result=True)
+def transcripts_purge(
+    batch_size: int = DEFAULT_BATCH, max_batches: int = MAX_BATCHES_PER_RUN
+) -> dict[str, Any]:
+    """Bounded per run: a backlog larger than max_batches x batch_size waits for the next run
+    rather than holding a worker for hours."""
+    result = purge(batch_size=batch_size, max_batches=max_batches)
+    logger.info(
+        "transcripts_purge: cutoff %s, %d deleted, %d stubbed, %d messages deleted in %d batches%s",
+        result.cutoff.isoformat(),
+        result.deleted,
+        result.stubbed,
+        result.messages_deleted,
+        result.batches,
+        "" if result.done else " (more left for the next run)",
+    )
+    return {
+        "cutoff": result.cutoff.isoformat(),
+        "deleted": result.deleted,
+        "stubbed": result.stubbed,
+        "messages_deleted": result.messages_deleted,
+        "batches": result.batches,
+        "done": result.done,
+    }
