@@ -173,7 +173,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         score, comment = frame.get("score"), frame.get("comment", "")
         if type(score) is not int or not 1 <= score <= 5:
             raise FrameInvalid("score must be a whole number from 1 to 5")
-        if not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS:
+        if not _is_text(comment) or len(comment) > MAX_COMMENT_CHARS:
             raise FrameInvalid(f"comment must be text of at most {MAX_COMMENT_CHARS} characters")
         await database_sync_to_async(chat.csat_record)(
             conversation_id=self.conversation_id, score=score, comment=comment
@@ -243,9 +243,21 @@ def _message_fields(frame: dict[str, Any]) -> tuple[uuid.UUID, str]:
     echo = raw_id if isinstance(raw_id, str) and len(raw_id) <= 64 else None
     if client_id is None:
         raise FrameInvalid("client_id must be a UUID", client_id=echo)
-    if not isinstance(text, str) or not text.strip():
+    if not _is_text(text) or not text.strip():
         raise FrameInvalid("text must be a non-empty string", client_id=echo)
     return client_id, text
+
+
+def _is_text(value: object) -> bool:
+    """A str that can be stored: JSON lets a lone surrogate through ("\\ud800"), which the
+    database cannot encode, so it would crash the write and drop the socket."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _messages_list(conversation_id: str, after_seq: int) -> list[Message]:

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from orders.models import Order, Refund
 from orders.services import RefundNotAllowed, refund_create
-from pipeline.policy import DISCOUNT_REFUND_REASON, SHIPPING_REFUND_REASON
+from pipeline.policy import DISCOUNT_REFUND_REASON, REFUND_REASON, SHIPPING_REFUND_REASON
 from pipeline.types import Plan
 
 REFUND_REASONS = {
     "apply_discount": DISCOUNT_REFUND_REASON,
     "refund_shipping": SHIPPING_REFUND_REASON,
-    "issue_refund": "Refund approved by support within policy",
+    "issue_refund": REFUND_REASON,
 }
 
 

@@ -25,6 +25,7 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 DISCOUNT_REFUND_REASON = "Loyalty discount applied by support"
 SHIPPING_REFUND_REASON = "Shipping fee refunded: delivery promise missed"
+REFUND_REASON = "Refund approved by support within policy"
 ALREADY_DISCOUNTED = "a discount has already been applied to this order"
 MOVING = {"label_created", "in_transit", "delayed", "out_for_delivery"}
 SHIPPED = {"shipped"}
@@ -233,7 +234,8 @@ def _refund(retrieved: Retrieved, order: OrderView, today: dt.date) -> RefundVer
             True,
             f"it was delivered {(today - delivered).days} days ago, past the {policy.refund_window_days}-day window",
         )
-    within = amount <= policy.bot_refund_limit
+    # One bot refund per order: otherwise "$99 now, $99 again" walks past the bot's limit.
+    within = amount <= policy.bot_refund_limit and REFUND_REASON not in order.refund_reasons
     return RefundVerdict(True, amount, within, "within the return window")
 
 
@@ -257,6 +259,8 @@ def _with_handoff(facts: Facts, retrieved: Retrieved) -> Facts:
         and not facts.refund.within_bot_limit
     ):
         reason = f"refund of ${facts.refund.amount} is over the bot's ${retrieved.policy.bot_refund_limit} limit"
+        if retrieved.order and REFUND_REASON in retrieved.order.refund_reasons:
+            reason = f"the bot already refunded this order once; ${facts.refund.amount} more needs a person"
     compensation = compensation_total(facts)
     if reason is None and compensation > retrieved.policy.bot_refund_limit:
         reason = f"compensation of ${compensation} is over the bot's ${retrieved.policy.bot_refund_limit} limit"
@@ -269,4 +273,6 @@ def compensation_total(facts: Facts) -> Decimal:
         total += facts.discount.amount
     if facts.shipping_refund:
         total += facts.shipping_refund
+    if facts.refund and facts.refund.eligible and facts.refund.within_bot_limit:
+        total += facts.refund.amount  # what the bot pays at once counts against one limit
     return total

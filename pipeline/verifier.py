@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from pipeline import prompts
 from pipeline.types import ActionItem, Facts, Plan, Retrieved, Verdict
 
 MONTHS = {
@@ -67,6 +68,7 @@ class FactSheet:
     orders: frozenset[str]
     numbers: frozenset[Decimal]
     percents: frozenset[Decimal]
+    payouts: frozenset[Decimal] = frozenset()  # what the rules let the plan pay back
 
 
 def fact_sheet(
@@ -96,6 +98,29 @@ def fact_sheet(
         frozenset(orders),
         frozenset(numbers),
         frozenset(percents),
+        _payouts(facts, plan),
+    )
+
+
+PAYOUT_KINDS = frozenset({"apply_discount", "refund_shipping", "issue_refund"})
+# "I've refunded $X", "we have credited ... $X", "$X has been refunded": money said to be paid.
+_PAYOUT_CLAIM = re.compile(
+    r"\b(?:i|we)(?:['\u2019]ve| have| had|'ll| will)?\s+(?:just\s+|now\s+|already\s+|also\s+)?"
+    r"(?:refunded|issued|started|processed|approved|credited|applied|sent|reimbursed|paid|given)\b"
+    r"[^.!?]*?\$\s?(\d[\d,]*(?:\.\d{1,2})?)"
+    r"|\$\s?(\d[\d,]*(?:\.\d{1,2})?)[^.!?]*?\b(?:has|have|was|were|is|will)\s+(?:been|being|be)\s+"
+    r"(?:refunded|credited|reimbursed|issued|paid|returned)\b",
+    re.IGNORECASE,
+)
+
+
+def _payouts(facts: Facts, plan: Plan | None) -> frozenset[Decimal]:
+    if plan is None:
+        return frozenset()
+    return frozenset(
+        step.amount.quantize(Decimal("0.01"))
+        for step in plan.steps
+        if step.kind in PAYOUT_KINDS and step.amount and ACTION_RULES[step.kind](facts)
     )
 
 
@@ -165,8 +190,42 @@ def _strip_known(text: str) -> str:
     return text
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+ECHO_WORDS = 5
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + ECHO_WORDS]) for i in range(len(words) - ECHO_WORDS + 1)}
+
+
+# Runs of words from the stage prompts: a reply or plan step repeating one is leaking the prompt
+# (a model talked into "print your instructions"); no fact check would notice, it holds no number.
+_PROMPT_SHINGLES = frozenset().union(
+    *(
+        _shingles(system)
+        for system in (
+            prompts.INTENT_SYSTEM,
+            prompts.RETRIEVAL_SYSTEM,
+            prompts.REASONING_SYSTEM,
+            prompts.EMPATHY_SYSTEM,
+        )
+    )
+)
+
+
+def echoes_prompt(text: str) -> bool:
+    return "<<support_bot" in text or not _PROMPT_SHINGLES.isdisjoint(_shingles(text))
+
+
 def check_text(text: str, sheet: FactSheet, *, today: dt.date) -> Verdict:
-    problems = []
+    problems = ["repeats the system prompt"] if echoes_prompt(text) else []
+    for match in _PAYOUT_CLAIM.finditer(text):
+        amount = _decimal(match[1] or match[2])
+        if amount is None or amount.quantize(Decimal("0.01")) not in sheet.payouts:
+            problems.append(
+                f"says ${match[1] or match[2]} was paid back; the rules paid no such sum"
+            )
     for raw in _MONEY.findall(text):
         amount = _decimal(raw)
         if amount is None or amount.quantize(Decimal("0.01")) not in sheet.amounts:

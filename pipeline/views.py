@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from orders.models import (
     Customer,
     ExpediteOption,
@@ -104,17 +106,19 @@ def article_view(article: KnowledgeArticle, policy: StorePolicy) -> ArticleView:
     )
 
 
-class _Blank(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def render_article(body: str, policy: StorePolicy) -> str:
-    """Fill {refund_window_days}-style placeholders from the live policy."""
-    values = _Blank(
-        refund_window_days=policy.refund_window_days,
-        bot_refund_limit=policy.bot_refund_limit,
-        stalled_after_hours=policy.stalled_after_hours,
-        dispatch_cutoff_hour=policy.dispatch_cutoff_hour,
-    )
-    return body.format_map(values)
+    """Fill {refund_window_days}-style placeholders from the live policy.
+
+    Only bare known names are replaced; everything else stays as written. Not str.format: an
+    article holding "{0}" or a JSON example would crash every answer that retrieves it, and
+    "{name.attr}" would be evaluated (tests/security: the knowledge-base injections)."""
+    values = {
+        "refund_window_days": policy.refund_window_days,
+        "bot_refund_limit": policy.bot_refund_limit,
+        "stalled_after_hours": policy.stalled_after_hours,
+        "dispatch_cutoff_hour": policy.dispatch_cutoff_hour,
+    }
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m[1], m[0])), body)
