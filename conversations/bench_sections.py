@@ -20,6 +20,7 @@ import sqlite3
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,10 @@ async def _connect(
 
 
 async def _open_all(
-    session: aiohttp.ClientSession, stack: LiveStack, chats: list[Chat]
+    session: aiohttp.ClientSession,
+    stack: LiveStack,
+    chats: list[Chat],
+    on_open: Callable[[aiohttp.ClientWebSocketResponse], None] | None = None,
 ) -> tuple[list[aiohttp.ClientWebSocketResponse], dict[str, int]]:
     gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
     errors: dict[str, int] = {}
@@ -108,29 +112,42 @@ async def _open_all(
     async def one(chat: Chat) -> aiohttp.ClientWebSocketResponse | None:
         async with gate:
             try:
-                return await _connect(session, stack, chat)
+                ws = await _connect(session, stack, chat)
             except (aiohttp.ClientError, OSError, TimeoutError) as error:
                 errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
                 return None
+        if on_open is not None:
+            on_open(ws)
+        return ws
 
     opened = await asyncio.gather(*(one(chat) for chat in chats))
     return [ws for ws in opened if ws is not None], errors
 
 
-async def _still_open(sockets: list[aiohttp.ClientWebSocketResponse]) -> int:
+async def _read_forever(ws: aiohttp.ClientWebSocketResponse, inbox: asyncio.Queue[str]) -> None:
+    """Keep reading, as a browser does: aiohttp answers Daphne's keep-alive pings only while
+    someone reads, and Daphne drops a socket whose pings go unanswered."""
+    async for frame in ws:
+        if frame.type == aiohttp.WSMsgType.TEXT:
+            inbox.put_nowait(frame.data)
+
+
+async def _still_open(
+    sockets: list[aiohttp.ClientWebSocketResponse], inboxes: list[asyncio.Queue[str]]
+) -> int:
     """Held means answering now: a ping frame on every socket, every pong back."""
     gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
 
-    async def one(ws: aiohttp.ClientWebSocketResponse) -> bool:
+    async def one(ws: aiohttp.ClientWebSocketResponse, inbox: asyncio.Queue[str]) -> bool:
         async with gate:
             try:
                 await ws.send_str('{"type": "ping"}')
-                frame = await ws.receive(timeout=30)
+                data = await asyncio.wait_for(inbox.get(), timeout=30)
             except (aiohttp.ClientError, OSError, TimeoutError):
                 return False
-            return frame.type == aiohttp.WSMsgType.TEXT and '"pong"' in frame.data
+            return '"pong"' in data
 
-    return sum(await asyncio.gather(*(one(ws) for ws in sockets)))
+    return sum(await asyncio.gather(*(one(ws, q) for ws, q in zip(sockets, inboxes, strict=True))))
 
 
 async def connections_held(stack: LiveStack, chats: list[Chat]) -> Figures:
@@ -140,12 +157,21 @@ async def connections_held(stack: LiveStack, chats: list[Chat]) -> Figures:
         await asyncio.sleep(SETTLE_S)
         before = rss_kib(pid)
         started = time.perf_counter()
-        sockets, errors = await _open_all(session, stack, chats)
+        inbox_of: dict[aiohttp.ClientWebSocketResponse, asyncio.Queue[str]] = {}
+        readers: list[asyncio.Task[None]] = []
+
+        def reading(ws: aiohttp.ClientWebSocketResponse) -> None:  # from its handshake on
+            inbox_of[ws] = asyncio.Queue()
+            readers.append(asyncio.create_task(_read_forever(ws, inbox_of[ws])))
+
+        sockets, errors = await _open_all(session, stack, chats, on_open=reading)
         open_s = time.perf_counter() - started
+        inboxes = [inbox_of[ws] for ws in sockets]
         await asyncio.sleep(SETTLE_S)
         after = rss_kib(pid)
-        held = await _still_open(sockets)
+        held = await _still_open(sockets, inboxes)
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+        await asyncio.gather(*readers, return_exceptions=True)
     return {
         "attempted": len(chats),
         "opened": len(sockets),
