@@ -8,7 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations.models import MAX_MESSAGE_CHARS, Conversation, Message
@@ -56,34 +56,39 @@ def message_create(
     bot reply: a repeat returns the row already written instead of a second one."""
     if len(text) > MAX_MESSAGE_CHARS and sender == Message.Sender.CUSTOMER:
         raise MessageTooLong(f"Messages are limited to {MAX_MESSAGE_CHARS} characters.")
-    with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-        existing = _existing_message(conversation, sender, client_id, reply_to_id)
-        if existing is not None:
-            return MessageWrite(existing, created=False)
-        conversation.last_seq += 1
-        conversation.save(update_fields=["last_seq", "updated_at"])
-        message = Message.objects.create(
-            id=message_id or uuid.uuid4(),
-            conversation=conversation,
-            seq=conversation.last_seq,
-            sender=sender,
-            text=text,
-            client_id=client_id,
-            reply_to_id=reply_to_id,
-            author_id=author_id,
-            created_at=timezone.now(),
-        )
+    try:
+        with transaction.atomic():
+            # The row lock serialises writers per conversation; a repeat of the same client_id
+            # or a second bot reply to one message then fails the unique constraints below.
+            conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+            conversation.last_seq += 1
+            conversation.save(update_fields=["last_seq", "updated_at"])
+            message = Message.objects.create(
+                id=message_id or uuid.uuid4(),
+                conversation=conversation,
+                seq=conversation.last_seq,
+                sender=sender,
+                text=text,
+                client_id=client_id,
+                reply_to_id=reply_to_id,
+                author_id=author_id,
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        existing = _existing_message(conversation_id, sender, client_id, reply_to_id)
+        if existing is None:
+            raise
+        return MessageWrite(existing, created=False)
     return MessageWrite(message, created=True)
 
 
 def _existing_message(
-    conversation: Conversation,
+    conversation_id: uuid.UUID | str,
     sender: str,
     client_id: uuid.UUID | str | None,
     reply_to_id: uuid.UUID | str | None,
 ) -> Message | None:
-    messages = Message.objects.filter(conversation=conversation)
+    messages = Message.objects.filter(conversation_id=conversation_id)
     if client_id is not None:
         return messages.filter(client_id=client_id).first()
     if sender == Message.Sender.BOT and reply_to_id is not None:
@@ -101,23 +106,14 @@ class HandoffState:
 def handoff_enqueue(
     *, conversation_id: uuid.UUID | str, reason: str, intent: str = ""
 ) -> HandoffState:
-    """Put a conversation in the human queue (once) and say where it stands."""
-    with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-        if conversation.status == Conversation.Status.ASSIGNED:
-            agent = conversation.assigned_agent
-            return HandoffState(
-                "assigned", None, agent.first_name or agent.username if agent else None
-            )
-        if conversation.status != Conversation.Status.QUEUED:
-            conversation.status = Conversation.Status.QUEUED
-            conversation.queued_at = timezone.now()
-            conversation.handoff_reason = reason[:200]
-            conversation.intent = intent or conversation.intent
-            conversation.save(
-                update_fields=["status", "queued_at", "handoff_reason", "intent", "updated_at"]
-            )
-    return HandoffState("queued", queue_position(conversation=conversation), None)
+    """Put a conversation in the human queue (once) and say where it stands.
+
+    The desk owns the queue's rules (priority, SLA, round-robin assignment, its event log). It
+    is imported here rather than at the top because the desk app is built on this one.
+    """
+    from desk.services import handoff_enqueue as desk_handoff_enqueue
+
+    return desk_handoff_enqueue(conversation_id=conversation_id, reason=reason, intent=intent)
 
 
 def queue_position(*, conversation: Conversation) -> int:

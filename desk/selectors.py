@@ -1,0 +1,191 @@
+"""Reads for the handoff desk: the queue's rows, and everything the agent console shows."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Left
+
+from conversations.models import Conversation, Message
+from desk.assignment import owned_counts
+from desk.models import AgentProfile, CannedResponse, ConversationNote, HandoffQueue
+from desk.permissions import display_name, work_queue_users
+from orders.models import Order
+from orders.selectors import orders_for_customer
+from pipeline.models import PipelineTrace
+
+TRANSCRIPT_LIMIT = 200
+LAST_MESSAGE_CHARS = 120
+
+
+def queue_queryset() -> QuerySet[HandoffQueue]:
+    """Every conversation ever handed to a human, with the opening words of its latest message
+    from a person or the bot (system notices say nothing about the case)."""
+    latest = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .exclude(sender=Message.Sender.SYSTEM)
+        .order_by("-seq")
+    )
+    return (
+        HandoffQueue.objects.filter(queued_at__isnull=False)
+        .select_related("customer__tier", "assigned_agent")
+        .annotate(
+            last_message=Subquery(
+                latest.annotate(head=Left("text", LAST_MESSAGE_CHARS)).values("head")[:1]
+            ),
+            last_sender=Subquery(latest.values("sender")[:1]),
+        )
+    )
+
+
+def conversation_for_console(*, conversation_id: uuid.UUID | str) -> Conversation | None:
+    return (
+        Conversation.objects.select_related("customer__tier", "assigned_agent")
+        .filter(pk=conversation_id)
+        .first()
+    )
+
+
+def transcript(*, conversation_id: uuid.UUID | str) -> list[Message]:
+    """The latest messages, oldest first."""
+    latest = Message.objects.filter(conversation_id=conversation_id).select_related("author")
+    return list(reversed(latest.order_by("-seq")[:TRANSCRIPT_LIMIT]))
+
+
+def notes_for(*, conversation_id: uuid.UUID | str) -> list[ConversationNote]:
+    return list(
+        ConversationNote.objects.filter(conversation_id=conversation_id)
+        .select_related("author")
+        .order_by("created_at")
+    )
+
+
+def canned_responses() -> list[CannedResponse]:
+    return list(CannedResponse.objects.order_by("title"))
+
+
+def customer_orders(*, conversation: Conversation, limit: int = 5) -> list[Order]:
+    if conversation.customer_id is None:
+        return []
+    return orders_for_customer(customer_id=conversation.customer_id, limit=limit)
+
+
+@dataclass(frozen=True)
+class AgentChoice:
+    user_id: int
+    name: str
+    owned: int
+    capacity: int
+    available: bool
+
+    @property
+    def has_room(self) -> bool:
+        return self.owned < self.capacity
+
+
+def agent_choices() -> list[AgentChoice]:
+    """Agents a conversation can be reassigned to, with their load."""
+    users = list(work_queue_users().select_related("agent_profile"))
+    owned = owned_counts(user.pk for user in users)
+    default_capacity = AgentProfile._meta.get_field("capacity").default
+    choices = []
+    for user in users:
+        profile = getattr(user, "agent_profile", None)
+        choices.append(
+            AgentChoice(
+                user_id=user.pk,
+                name=display_name(user),
+                owned=owned.get(user.pk, 0),
+                capacity=profile.capacity if profile else default_capacity,
+                available=bool(profile and profile.available),
+            )
+        )
+    return choices
+
+
+def owned_by(*, user: Any) -> int:
+    return owned_counts([user.pk]).get(user.pk, 0)
+
+
+def agent_available(*, user: Any) -> bool:
+    return AgentProfile.objects.filter(user=user, available=True).exists()
+
+
+@dataclass(frozen=True)
+class PipelineState:
+    """What the pipeline made of the customer's last message, for the agent to read."""
+
+    intent: str
+    secondary_intents: list[str]
+    confidence: float
+    lane: str
+    outcome: str
+    handoff_reason: str
+    facts: list[tuple[str, str]]
+    verdicts: list[tuple[str, str]]
+    plan_headline: str
+    plan_steps: list[tuple[str, str]]
+    rejections: list[str] = field(default_factory=list)
+    draft_reply: str = ""
+    error: str = ""
+
+
+VERDICT_KEYS = ("discount", "refund", "options", "recommended_option", "current_meets_deadline")
+
+
+def pipeline_state(*, conversation_id: uuid.UUID | str) -> PipelineState | None:
+    trace = (
+        PipelineTrace.objects.filter(conversation_id=conversation_id)
+        .select_related("reply")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if trace is None:
+        return None
+    facts = {k: v for k, v in (trace.facts or {}).items() if v not in (None, "", [], {})}
+    plan = trace.plan or {}
+    return PipelineState(
+        intent=trace.intent,
+        secondary_intents=list(trace.secondary_intents or []),
+        confidence=trace.confidence,
+        lane=trace.lane,
+        outcome=trace.get_outcome_display(),
+        handoff_reason=trace.handoff_reason,
+        facts=[(k, _show(v)) for k, v in facts.items() if k not in VERDICT_KEYS],
+        verdicts=[(k, _show(facts[k])) for k in VERDICT_KEYS if k in facts],
+        plan_headline=str(plan.get("headline", "")),
+        plan_steps=[
+            (str(s.get("kind", "")), str(s.get("summary", ""))) for s in plan.get("steps", [])
+        ],
+        rejections=_rejections(trace, plan),
+        draft_reply=trace.reply.text if trace.reply else "",
+        error=trace.error,
+    )
+
+
+def _rejections(trace: PipelineTrace, plan: dict[str, Any]) -> list[str]:
+    found = [str(r) for r in plan.get("rejections", [])]
+    for stage in trace.stages or []:
+        found += [
+            f"{stage.get('stage')}: {r}" for r in stage.get("detail", {}).get("rejections", [])
+        ]
+    return found
+
+
+def _show(value: Any) -> str:
+    """Plain text for a JSON value, one line per item; templates escape it."""
+    if isinstance(value, dict):
+        return " · ".join(f"{k}: {_scalar(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "\n".join(_show(item) for item in value)
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
