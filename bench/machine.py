@@ -9,7 +9,18 @@ from typing import Any
 
 from django.conf import settings
 
-PACKAGES = ("django", "httpx", "httpx-aiohttp", "aiohttp", "openai", "channels", "celery")
+PACKAGES = (
+    "django",
+    "httpx",
+    "httpx-aiohttp",
+    "aiohttp",
+    "openai",
+    "channels",
+    "daphne",
+    "celery",
+    "kombu",
+    "redis",
+)
 
 
 def _memory_gb() -> float | None:
@@ -21,6 +32,15 @@ def _memory_gb() -> float | None:
     return round(kb / 1024 / 1024, 1)
 
 
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            line = next(line for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+    return line.split(":", 1)[1].strip()
+
+
 def _version(package: str) -> str:
     try:
         return metadata.version(package)
@@ -28,11 +48,20 @@ def _version(package: str) -> str:
         return "absent"
 
 
+def _load_average() -> list[float] | None:
+    """Other work on the machine at the start: a busy machine's figures are not comparable."""
+    try:
+        return [round(load, 2) for load in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def machine_info() -> dict[str, Any]:
     return {
         "cores": os.cpu_count(),
+        "load_average_at_start": _load_average(),
         "memory_gb": _memory_gb(),
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": _cpu_model(),
         "os": platform.platform(),
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in PACKAGES},
@@ -48,4 +77,11 @@ def settings_info() -> dict[str, Any]:
         "llm_endpoint": "configured" if llm.get("BASE_URL") else "offline engine",
         "llm_models": dict(llm.get("MODELS", {})),
         "llm_fallbacks": list(llm.get("FALLBACK_MODELS", [])),
+        "celery": {
+            "broker": "redis" if settings.REDIS_URL else "none (tasks run eagerly)",
+            "acks_late": settings.CELERY_TASK_ACKS_LATE,
+            "reject_on_worker_lost": settings.CELERY_TASK_REJECT_ON_WORKER_LOST,
+            "prefetch_multiplier": settings.CELERY_WORKER_PREFETCH_MULTIPLIER,
+            "broker_transport_options": dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS),
+        },
     }

@@ -52,12 +52,26 @@ def sections() -> dict[str, Section]:
 def autodiscover() -> None:
     from django.utils.module_loading import autodiscover_modules
 
-    import bench.client  # noqa: F401  (the client section lives in bench/ itself)
+    # The sections that live in bench/ itself register when imported.
+    import bench.celery_latency
+    import bench.client  # noqa: F401
 
     autodiscover_modules("bench_sections")
 
 
 def run_section(section: Section, context: BenchContext) -> Figures:
     if inspect.iscoroutinefunction(section.run):
-        return asyncio.run(section.run(context))
+        return asyncio.run(_run_async(section, context))
     return section.run(context)
+
+
+async def _run_async(section: Section, context: BenchContext) -> Figures:
+    """An async section's ORM calls run on asgiref's one shared thread, whose connection would
+    outlive the section (and hold the test database open): close it there, afterwards."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    try:
+        return await section.run(context)
+    finally:
+        await sync_to_async(connections.close_all)()

@@ -45,7 +45,7 @@ MESSAGES = (
     "do you ship internationally?",
 )
 REPLY_TIMEOUT_S = 30.0  # an acknowledged message without its reply by then counts as lost
-HANDSHAKES_AT_ONCE = 200
+HANDSHAKES_AT_ONCE = 64  # in flight at once; Daphne rejects a handshake not accepted in 5 s
 SETTLE_S = 1.0
 WS_TIMEOUT = aiohttp.ClientWSTimeout(ws_receive=None, ws_close=10.0)
 

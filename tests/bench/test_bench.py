@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from bench.registry import register, unregister
+from bench.registry import register, sections, unregister
 
 
 @pytest.fixture
@@ -64,3 +66,80 @@ def test_the_client_section_runs_quickly_against_a_fake_server_process():
     assert figures["at_200_streams"]["pool_timeouts"] == 0
     assert figures["fake_server"]["streams_per_cpu_s"] > 0
     assert figures["duration_s"] < 30
+
+
+@pytest.fixture
+def levelled_section():
+    @register("toy-levels")
+    def toy_levels(context):
+        return {"levels": {str(n): {"p50_ms": n, "p95_ms": 2 * n, "p99_ms": 3 * n} for n in (1, 8)}}
+
+    yield
+    unregister("toy-levels")
+
+
+def test_a_partial_run_writes_artifacts_only_where_told_and_publishes_the_chart(
+    levelled_section, tmp_path
+):
+    out, docs = tmp_path / "out", tmp_path / "docs"
+    call_command("bench", "--section", "toy-levels", "--out", str(out), "--publish", str(docs))
+    report = json.loads((out / "bench.json").read_text())
+    assert report["sections"]["toy-levels"]["levels"]["8"]["p99_ms"] == 24
+    assert report["artifacts"]["published_chart"] == str(docs / "bench-latency.png")
+    assert (docs / "bench-latency.png").read_bytes() == (out / "bench-latency.png").read_bytes()
+    assert "| toy-levels | levels 8 | 8 / 16 / 24 ms | — | — |" in (out / "bench.md").read_text()
+    with pytest.raises(CommandError, match="--publish needs"):
+        call_command("bench", "--section", "toy-levels", "--publish", str(docs))
+
+
+def test_a_failing_section_is_reported_and_the_others_still_run(toy_sections, tmp_path):
+    @register("toy-broken")
+    def toy_broken(context):
+        raise RuntimeError("worker exited")
+
+    out = StringIO()
+    try:
+        with pytest.raises(CommandError, match="toy-broken"):
+            call_command(
+                "bench",
+                "--json",
+                "--section",
+                "toy-broken",
+                "--section",
+                "toy-sync",
+                "--out",
+                str(tmp_path),
+                stdout=out,
+                stderr=StringIO(),
+            )
+    finally:
+        unregister("toy-broken")
+    report = json.loads((tmp_path / "bench.json").read_text())
+    assert report["sections"]["toy-broken"]["error"] == "RuntimeError: worker exited"
+    assert report["sections"]["toy-sync"]["rate"] == 42
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(600)
+def test_the_whole_suite_runs_quick_with_every_section_and_its_artifacts(tmp_path):
+    """Every section an app registers (bench_sections.py), in quick mode, in one command."""
+    out = StringIO()
+    call_command("bench", "--json", "--quick", "--out", str(tmp_path), stdout=out)
+    report = json.loads(out.getvalue())
+
+    discovered = set(sections())
+    assert {"client", "pipeline", "live", "celery"} <= discovered
+    if importlib.util.find_spec("ops.bench_sections"):
+        assert "dashboard" in discovered
+    assert set(report["sections"]) == discovered and report["quick"] is True
+    for name, figures in report["sections"].items():
+        assert "error" not in figures, name
+    celery = report["sections"]["celery"]
+    assert celery.get("skipped") if not settings.REDIS_URL else celery["lost"] == 0
+
+    assert json.loads((tmp_path / "bench.json").read_text())["sections"].keys() == discovered
+    assert (tmp_path / "bench-latency.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    markdown = (tmp_path / "bench.md").read_text()
+    for name in discovered:
+        assert f"| {name} |" in markdown
