@@ -52,9 +52,30 @@ class PipelineTrace(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["created_at"], name="trace_created"),
-            models.Index(fields=["lane", "created_at"], name="trace_lane_created"),
+            # (lane, created_at) plus latency: SQLite reads a lane's percentiles from the index.
+            models.Index(
+                fields=["lane", "created_at", "latency_ms"], name="trace_lane_created_latency"
+            ),
             models.Index(fields=["intent", "created_at"], name="trace_intent_created"),
             models.Index(fields=["outcome", "created_at"], name="trace_outcome_created"),
+            # Covers every column the ops dashboard aggregates over a period (ops/traces.py),
+            # so its scans never read the wide rows (stages, facts, plan JSON).
+            models.Index(
+                fields=[
+                    "created_at",
+                    "lane",
+                    "outcome",
+                    "intent",
+                    "latency_ms",
+                    "cost_usd",
+                    "retries",
+                    "verifier_rejections",
+                    "degraded",
+                    "cached",
+                    "customer",
+                ],
+                name="trace_dashboard",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -78,7 +99,22 @@ class ModelCall(models.Model):
 
     class Meta:
         ordering = ["trace", "id"]
-        indexes = [models.Index(fields=["model", "stage"], name="modelcall_model_stage")]
+        indexes = [
+            models.Index(fields=["model", "stage"], name="modelcall_model_stage"),
+            # The cost ledger's join from a period's traces to their calls' usage, index-only.
+            models.Index(
+                fields=[
+                    "trace",
+                    "model",
+                    "stage",
+                    "prompt_tokens",
+                    "completion_tokens",
+                    "reasoning_tokens",
+                    "cost_usd",
+                ],
+                name="modelcall_trace_usage",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.stage}: {self.model} #{self.attempt} {self.outcome}"

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("admin/ops/", include("ops.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("conversations.urls")),
     path("", include("orders.urls")),
