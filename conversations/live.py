@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.core.cache import cache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 FLUSH_AFTER_S = 0.025
 FLUSH_AT_CHARS = 64
 BUFFER_TTL_S = 600  # a reply whose worker died must not pin its buffer forever
 FRAME_EVENT = "chat.frame"  # handled by ChatConsumer.chat_frame
+# Redis going away. Live frames are best effort: the sockets on a Redis channel layer drop
+# with Redis, and on reconnect `resume` replays every persisted message from the database, so
+# a reply must still be written rather than fail because a frame could not be sent.
+REDIS_DOWN = (RedisError, OSError)
 
 
 def group_name(conversation_id: uuid.UUID | str) -> str:
@@ -31,8 +39,12 @@ def stream_key(conversation_id: uuid.UUID | str, reply_to: uuid.UUID | str) -> s
 
 
 async def group_publish(conversation_id: uuid.UUID | str, frame: dict[str, Any]) -> None:
+    """Send a frame to every socket of the conversation; best effort (see REDIS_DOWN)."""
     layer = get_channel_layer()
-    await layer.group_send(group_name(conversation_id), {"type": FRAME_EVENT, "frame": frame})
+    try:
+        await layer.group_send(group_name(conversation_id), {"type": FRAME_EVENT, "frame": frame})
+    except REDIS_DOWN as exc:
+        logger.warning("frame for %s not sent, the channel layer is down: %s", conversation_id, exc)
 
 
 async def stream_buffers_get(
@@ -44,6 +56,17 @@ async def stream_buffers_get(
     keys = [stream_key(conversation_id, reply_to) for reply_to in reply_tos]
     found = await cache.aget_many(keys)
     return [found[key] for key in keys if key in found]
+
+
+async def stream_shown_text(
+    conversation_id: uuid.UUID | str, reply_to: uuid.UUID | str, message_id: str
+) -> str:
+    """What an earlier run of this reply streamed before it died (a killed worker, a retried
+    task): the text sockets may have shown already, which a new run must not take back."""
+    buffer = await cache.aget(stream_key(conversation_id, reply_to))
+    if not buffer or buffer.get("message_id") != message_id:
+        return ""
+    return "".join(buffer["deltas"])
 
 
 def buffered_delta_frames(buffer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -92,12 +115,25 @@ class LivePublisher:
             await self.flush()
             pending = None
         if pending is None:
+            if frame["message_id"] not in self._sent:
+                await self._resume_indices(frame)
             pending = {"message_id": frame["message_id"], "reply_to": frame["reply_to"], "text": ""}
             self._pending = pending
             self._arm_timer()
         pending["text"] += frame["text"]
         if len(pending["text"]) >= FLUSH_AT_CHARS:
             await self.flush()
+
+    async def _resume_indices(self, frame: dict[str, Any]) -> None:
+        """A reply an earlier run began (its worker died mid-stream) goes on from the index
+        that run reached: sockets drop indices they were sent, so restarting at 0 would hide
+        the new run's first pieces. respond_to_message sends only text beyond what was shown."""
+        try:
+            buffer = await cache.aget(stream_key(self.conversation_id, frame["reply_to"]))
+        except REDIS_DOWN:
+            return  # then no socket can have got the dead run's deltas either
+        if buffer and buffer.get("message_id") == frame["message_id"]:
+            self._sent[frame["message_id"]] = list(buffer["deltas"])
 
     def _arm_timer(self) -> None:
         if self._timer is None:
@@ -141,14 +177,18 @@ class LivePublisher:
             "reply_to": pending["reply_to"],
             "deltas": texts,
         }
-        await cache.aset(
-            stream_key(self.conversation_id, pending["reply_to"]), value, timeout=BUFFER_TTL_S
-        )
+        key = stream_key(self.conversation_id, pending["reply_to"])
+        try:
+            await cache.aset(key, value, timeout=BUFFER_TTL_S)
+        except REDIS_DOWN as exc:
+            logger.warning("stream buffer %s not written, the cache is down: %s", key, exc)
 
     async def _finish(self, frame: dict[str, Any]) -> None:
         self._sent.pop(frame["message_id"], None)
         if frame.get("reply_to"):
-            await cache.adelete(stream_key(self.conversation_id, frame["reply_to"]))
+            # Left behind if the cache is down: resume reads buffers of unanswered messages only.
+            with contextlib.suppress(*REDIS_DOWN):
+                await cache.adelete(stream_key(self.conversation_id, frame["reply_to"]))
 
     def sent_text(self, message_id: str) -> str:
         """What this publisher has streamed so far for a bot message not yet finished."""

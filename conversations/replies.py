@@ -16,6 +16,8 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 
 from conversations.chat import handoff_frame
 from conversations.live import LivePublisher
@@ -43,8 +45,12 @@ class ReplyFailed(Exception):
 async def reply_schedule(*, message_id: uuid.UUID | str, conversation_id: uuid.UUID | str) -> None:
     """Start answering a just-persisted customer message; returns at once."""
     if settings.REDIS_URL:
-        await sync_to_async(_enqueue)(message_id=str(message_id))
-        return
+        try:
+            await sync_to_async(_enqueue)(message_id=str(message_id))
+            return
+        except (KombuError, RedisError, OSError) as exc:
+            # The broker is down (Redis restarting): answer here rather than never.
+            logger.warning("cannot enqueue %s (%s); answering in this process", message_id, exc)
     task = asyncio.get_running_loop().create_task(
         reply_answer(message_id=str(message_id), conversation_id=str(conversation_id))
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import redis.exceptions
 from asgiref.sync import async_to_sync
@@ -31,15 +32,24 @@ def retry_countdown(retries: int) -> int:
     return min(60, 2**retries)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
-def answer_message(self, message_id: str) -> None:
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def answer_message(message_id: str) -> None:
     """Idempotent: a redelivered or retried run finds the reply already written and only
-    publishes it again (respond_to_message guarantees it)."""
-    try:
-        async_to_sync(_answer)(message_id, self.request.retries >= MAX_RETRIES)
-    except TRANSIENT_ERRORS as exc:
-        logger.warning("answer_message %s: %s; retrying", message_id, exc)
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+    publishes it again (respond_to_message guarantees it).
+
+    A transient failure is retried here, in the worker, after a backoff, rather than by
+    Celery's retry: that sends a new message through the broker, and when Redis is what went
+    away the retry is refused and the customer's message is never answered (found by
+    tests/chaos, Redis restarted under traffic)."""
+    for attempt in range(MAX_RETRIES + 1):
+        try:
+            async_to_sync(_answer)(message_id, attempt >= MAX_RETRIES)
+            return
+        except TRANSIENT_ERRORS as exc:
+            if attempt >= MAX_RETRIES:
+                raise
+            logger.warning("answer_message %s: %s; retrying", message_id, exc, exc_info=True)
+            time.sleep(retry_countdown(attempt))
 
 
 async def _answer(message_id: str, last_attempt: bool) -> None:

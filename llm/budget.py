@@ -8,14 +8,18 @@ keeps it per process, which is right for the single-process demo.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import BaseCache
+from redis.exceptions import RedisError
 
 from llm.config import GatewayConfig
 from llm.types import BudgetExceeded, Usage
 
+logger = logging.getLogger(__name__)
+CACHE_DOWN = (RedisError, OSError)  # the shared cache (Redis) unreachable
 MIN_COMPLETION_TOKENS = 16  # below this a call cannot produce a useful answer
 
 
@@ -83,9 +87,14 @@ class CustomerBudget:
         return int(await self.cache.aget(self.key(customer_key), 0))
 
     async def check(self, customer_key: str | None) -> None:
+        """Fails open when the cache is down: a Redis restart must not stop every answer."""
         if not customer_key or self.daily_tokens <= 0:
             return
-        used = await self.used(customer_key)
+        try:
+            used = await self.used(customer_key)
+        except CACHE_DOWN as exc:
+            logger.warning("daily token budget not checked, the cache is down: %s", exc)
+            return
         if used >= self.daily_tokens:
             raise BudgetExceeded(
                 f"daily token budget of {self.daily_tokens} spent ({used} used)",
@@ -96,7 +105,12 @@ class CustomerBudget:
     async def charge(self, customer_key: str | None, tokens: int) -> None:
         if not customer_key or tokens <= 0:
             return
-        key = self.key(customer_key)
+        try:
+            await self._add(self.key(customer_key), tokens)
+        except CACHE_DOWN as exc:
+            logger.warning("%d tokens not counted, the cache is down: %s", tokens, exc)
+
+    async def _add(self, key: str, tokens: int) -> None:
         # add() then incr(): atomic on Redis, so concurrent workers never lose a charge.
         await self.cache.aadd(key, 0, timeout=int(seconds_until_utc_midnight()) + 3600)
         try:

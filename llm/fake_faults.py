@@ -8,6 +8,8 @@ A fault spec is "name[:arg]" with an optional trailing "*" that makes it permane
   500, 503, 401...  that status with an OpenAI-style error body
   hang              accept the request, never answer
   malformed         200 with a body (or a stream event) that is not JSON
+  garbled           200, well-formed, but the model's text is broken JSON wrapped in prose
+                    (what a model asked for JSON sometimes writes)
   cut[:n]           stream: n content chunks then the connection drops (plain: half a body)
   stall[:n]         stream: n content chunks (default 1) then silence, connection held open
   length            answer cut at half its tokens with finish_reason "length"
@@ -23,7 +25,18 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-KNOWN = {"ok", "429", "429date", "hang", "malformed", "cut", "stall", "length", "slow"}
+KNOWN = {
+    "ok",
+    "429",
+    "429date",
+    "hang",
+    "malformed",
+    "garbled",
+    "cut",
+    "stall",
+    "length",
+    "slow",
+}
 
 
 @dataclass(frozen=True)

@@ -139,10 +139,17 @@ def _apply_fault(plan: ReplyPlan, fault: Fault) -> None:
         plan.cut_plain = not plan.stream
     elif fault.name == "malformed":
         plan.malformed = True
+    elif fault.name == "garbled":
+        plan.pieces = _TOKENS.findall(garble("".join(plan.pieces)))
     elif fault.name == "length":
         plan.pieces, plan.finish_reason = plan.pieces[:half], "length"
     elif fault.name == "slow":
         plan.ttft_s += (fault.arg or 0) / 1000
+
+
+def garble(text: str) -> str:
+    """The answer cut short and wrapped in chatter: not JSON, and no JSON object inside."""
+    return f"Sure! Here is the JSON you asked for: {text[: max(1, len(text) // 2)]}"
 
 
 def _usage(body: dict[str, Any], completion: int, reasoning: int) -> dict[str, Any]:

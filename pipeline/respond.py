@@ -18,6 +18,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from conversations.live import stream_shown_text
 from conversations.models import Conversation
 from conversations.selectors import message_frame
 from pipeline.run import PipelineInput, run_pipeline
@@ -40,15 +41,29 @@ def reply_id_for(message_id: str | uuid.UUID) -> uuid.UUID:
 
 @dataclass
 class _Stream:
+    """The reply's deltas. `shown` is what an earlier, dead run of this reply already streamed
+    (conversations.live keeps it): customers may have seen it, so it stays the reply's start.
+    While this run's text repeats it, nothing is sent; the first piece that goes past it or
+    departs from it is sent, and the rest follows. The deltas still add up to `text`."""
+
     publish: Publish
     message_id: str
     reply_id: str
     index: int = 0
     text: str = ""
+    shown: str = ""
+    generated: str | None = ""  # this run's text while it only repeats `shown`; then None
+
+    def __post_init__(self) -> None:
+        self.text = self.shown
 
     async def delta(self, piece: str) -> None:
         if not piece:
             return
+        if self.generated is not None:
+            piece = self._beyond_shown(piece)
+            if not piece:
+                return
         self.text += piece
         frame = {
             "type": "delta",
@@ -59,6 +74,17 @@ class _Stream:
         }
         self.index += 1
         await self.publish(frame)
+
+    def _beyond_shown(self, piece: str) -> str:
+        """The part of this run's piece that the customer has not been shown yet."""
+        generated = self.generated + piece
+        if self.shown.startswith(generated):
+            self.generated = generated  # a repeat of what is on screen already
+            return ""
+        self.generated = None  # past or away from what was shown: stream freely from here
+        if generated.startswith(self.shown):
+            return generated[len(self.shown) :]
+        return piece
 
 
 async def respond_to_message(
@@ -72,7 +98,9 @@ async def respond_to_message(
         return
     if turn.conversation.status == Conversation.Status.ASSIGNED:
         return  # a human owns the conversation: the bot stays silent
-    stream = _Stream(publish, str(message_id), str(reply_id_for(message_id)))
+    reply_id = str(reply_id_for(message_id))
+    shown = await _shown_before(turn.conversation.pk, str(message_id), reply_id)
+    stream = _Stream(publish, str(message_id), reply_id, shown=shown)
     started = time.perf_counter()
     done, error = await _run(turn.pipeline_input, stream, timeout_s or settings.PIPELINE_TIMEOUT_S)
     if done is None:
@@ -98,6 +126,14 @@ async def respond_to_message(
                 "agent": handoff.agent,
             }
         )
+
+
+async def _shown_before(conversation_id: Any, message_id: str, reply_id: str) -> str:
+    try:
+        return await stream_shown_text(conversation_id, message_id, reply_id)
+    except Exception:  # the cache is down: then no socket could have been sent a delta either
+        logger.warning("no stream buffer for %s", message_id, exc_info=True)
+        return ""
 
 
 async def _run(
