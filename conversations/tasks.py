@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
 import redis.exceptions
 from asgiref.sync import async_to_sync
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
 from conversations.live import LivePublisher
-from conversations.models import Message
-from conversations.replies import ReplyFailed, reply_attempt, reply_fallback
+from conversations.models import Conversation, Message
+from conversations.replies import OUTER_GRACE_S, ReplyFailed, reply_attempt, reply_fallback
 
 logger = logging.getLogger(__name__)
 
@@ -76,3 +79,39 @@ async def _conversation_id(message_id: str) -> str | None:
         .afirst()
     )
     return str(found) if found else None
+
+
+# A message is unanswered for good when no run can still be working on it: past the pipeline's
+# own limit and the outer grace, twice over. Older than the lookback, it is left to the humans.
+SWEEP_AFTER = dt.timedelta(seconds=2 * (settings.PIPELINE_TIMEOUT_S + OUTER_GRACE_S))
+SWEEP_LOOKBACK = dt.timedelta(hours=1)
+SWEEP_BATCH = 200
+
+
+def unanswered_messages(*, now: dt.datetime) -> list[str]:
+    """Customer messages with no bot reply whose task was lost (Redis came back empty after a
+    crash, a worker died past its redelivery), in conversations the bot still answers."""
+    return [
+        str(message_id)
+        for message_id in Message.objects.filter(
+            sender=Message.Sender.CUSTOMER,
+            created_at__lt=now - SWEEP_AFTER,
+            created_at__gte=now - SWEEP_LOOKBACK,
+        )
+        .exclude(conversation__status=Conversation.Status.ASSIGNED)
+        .exclude(replies__sender=Message.Sender.BOT)
+        .order_by("created_at")
+        .values_list("id", flat=True)[:SWEEP_BATCH]
+    ]
+
+
+@shared_task
+def unanswered_sweep() -> int:
+    """Re-queue what nobody answered (Celery beat, every minute). answer_message is idempotent,
+    so a message answered meanwhile costs one lookup, not a second reply."""
+    found = unanswered_messages(now=timezone.now())
+    for message_id in found:
+        answer_message.delay(message_id)
+    if found:
+        logger.warning("re-queued %d unanswered customer messages", len(found))
+    return len(found)

@@ -147,10 +147,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 CELERY_TIMEZONE = "UTC"
-# `celery -A support_bot beat` runs these; the retention purge deletes transcripts older than
+# `celery -A support_bot beat` runs these: a sweep re-queues customer messages whose task was lost
+# (Redis restarted empty), and the retention purge deletes transcripts older than
 # TRANSCRIPT_RETENTION_DAYS (traces and cost aggregates are kept, detached from the text).
 CELERY_BEAT_SCHEDULE = {
     "transcripts-purge": {"task": "ops.tasks.transcripts_purge", "schedule": 6 * 60 * 60},
+    "unanswered-sweep": {"task": "conversations.tasks.unanswered_sweep", "schedule": 60},
 }
 TRANSCRIPT_RETENTION_DAYS = int(os.environ.get("TRANSCRIPT_RETENTION_DAYS", "365"))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -123,3 +124,39 @@ async def test_with_redis_the_consumer_enqueues_each_new_message_once(
     again = (await chat.until(lambda f: f["type"] == "ack"))[-1]
     assert again == ack
     assert enqueued == [ack["message_id"]]
+
+
+def _age(message_id: str, seconds: float) -> None:
+    from django.utils import timezone
+
+    Message.objects.filter(pk=message_id).update(
+        created_at=timezone.now() - dt.timedelta(seconds=seconds)
+    )
+
+
+async def test_the_sweep_requeues_only_messages_nobody_can_still_be_answering(
+    demo_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lost = [await customer_message() for _ in range(2)]
+    recent = await customer_message()  # its run may still be working: left alone
+    answered = await customer_message()
+    assigned = await customer_message()  # an agent owns it: the bot stays silent
+    for _, message_id in [*lost, answered, assigned]:
+        await sync_to_async(_age)(message_id, tasks.SWEEP_AFTER.total_seconds() + 5)
+    await run_task(answered[1])
+    await sync_to_async(Conversation.objects.filter(pk=assigned[0]).update)(
+        status=Conversation.Status.ASSIGNED
+    )
+    queued: list[str] = []
+    monkeypatch.setattr(tasks.answer_message, "delay", queued.append)
+
+    swept = await sync_to_async(tasks.unanswered_sweep)()
+
+    assert swept == 2 and sorted(queued) == sorted(message_id for _, message_id in lost)
+    assert recent[1] not in queued
+    for message_id in queued:  # what the worker then does: one reply each
+        await run_task(message_id)
+    replies = await sync_to_async(
+        lambda: Message.objects.filter(sender="bot", reply_to_id__in=queued).count()
+    )()
+    assert replies == 2
