@@ -13,13 +13,11 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
-import psycopg
 
 from conversations.bench_stack import free_port
-from tests.integration.stack import ROOT, Stack
+from tests.integration.stack import ROOT, Stack, database_fresh
 
 LOGS = ROOT / "artifacts" / "chaos"
 API_KEY = "sk-chaos-0123456789abcdef"
@@ -55,20 +53,8 @@ def fake_llm_start(stack: Stack, *options: str) -> str:
 
 def postgres_database(database_url: str, suffix: str) -> str:
     """A fresh database beside the one DATABASE_URL names (<name>_<suffix>); returns its URL."""
-    config = dj_database_url.parse(database_url)
-    name = f"{config['NAME']}_{suffix}"
-    params = {
-        "host": config["HOST"] or "127.0.0.1",
-        "port": config["PORT"] or 5432,
-        "user": config["USER"],
-        "password": config["PASSWORD"] or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**params) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
+    name = dj_database_url.parse(database_url)["NAME"]
+    return database_fresh(database_url, f"{name}_{suffix}")
 
 
 class PrivateRedis:

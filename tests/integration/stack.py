@@ -40,6 +40,11 @@ def wait_for_port(port: int, process: subprocess.Popen, deadline_s: float = STAR
 
 def database_reset(database_url: str) -> str:
     """A fresh, dedicated database on the same server; returns its URL."""
+    return database_fresh(database_url, IT_DATABASE)
+
+
+def database_fresh(database_url: str, name: str) -> str:
+    """Drop and create database `name` on the server DATABASE_URL names; returns its URL."""
     config = dj_database_url.parse(database_url)
     params = {
         "host": config["HOST"] or "127.0.0.1",
@@ -50,10 +55,9 @@ def database_reset(database_url: str) -> str:
         "autocommit": True,
     }
     with psycopg.connect(**params) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {IT_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {IT_DATABASE}")
-    parts = urlsplit(database_url)
-    return urlunsplit(parts._replace(path=f"/{IT_DATABASE}"))
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
 
 
 def redis_reset(redis_url: str) -> str:

@@ -3,15 +3,11 @@ LLM at a fake server when it wants one), connected widget sockets, and the brows
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 
-from conversations.models import Conversation
-from conversations.replies import reply_tasks_wait
 from llm.gateway import reset_gateway
 from tests.browser.conftest import (  # noqa: F401  (the browser harness, reused)
     artifacts_dir,
@@ -23,7 +19,7 @@ from tests.browser.conftest import (  # noqa: F401  (the browser harness, reused
     page,
     playwright_instance,
 )
-from tests.conversations.conftest import RECEIVE_S, Chat, communicator
+from tests.conversations.conftest import open_chat  # noqa: F401  (connected widget sockets)
 
 
 @pytest.fixture(autouse=True)
@@ -34,20 +30,3 @@ def offline_in_process(settings: Any) -> None:
     settings.REDIS_URL = ""
     reset_gateway()
     cache.clear()
-
-
-@pytest.fixture
-async def open_chat() -> AsyncIterator[Callable[..., Awaitable[Chat]]]:
-    opened: list[WebsocketCommunicator] = []
-
-    async def open_(conversation: Conversation, token: str) -> Chat:
-        ws = communicator(conversation.pk, token)
-        connected, _ = await ws.connect(timeout=RECEIVE_S)
-        assert connected
-        opened.append(ws)
-        return Chat(ws)
-
-    yield open_
-    await reply_tasks_wait()
-    for ws in opened:
-        await ws.disconnect()
