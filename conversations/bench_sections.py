@@ -372,7 +372,7 @@ def _report(
     added = ttft_paced["app_added"]
     return {
         "setup": {
-            "server": "one Daphne process, pipeline in-process, in-memory channel layer, SQLite",
+            "server": "one Daphne process, production settings (DEBUG off), pipeline in-process, in-memory channel layer, SQLite",
             "fake_model_server": " ".join(FAKE_ARGS) + " (own process)",
             "messages": list(MESSAGES),
             "seconds_per_loop": params.seconds,

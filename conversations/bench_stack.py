@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import secrets
 import signal
 import socket
 import subprocess
@@ -81,6 +82,7 @@ class LiveStack:
         self.fake: SubprocessFakeServer | None = None
         self.daphne: subprocess.Popen[bytes] | None = None
         self.port = 0
+        self.secret_key = secrets.token_urlsafe(50)
 
     def __enter__(self) -> LiveStack:
         try:
@@ -103,7 +105,11 @@ class LiveStack:
         env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
         return {
             **env,
-            "DJANGO_DEBUG": "1",
+            # Production settings, as a store runs them: DEBUG off (DEBUG alone logs every
+            # query, a tenth of the process's CPU under this load).
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": self.secret_key,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DATABASE_URL": f"sqlite:///{self.db_path}",
             "LLM_BASE_URL": self.fake.base_url if self.fake else "",
             "LLM_API_KEY": API_KEY,

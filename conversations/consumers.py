@@ -98,18 +98,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 client_id=str(client_id),
             )
             return
-        existing = await database_sync_to_async(chat.customer_message_find)(
-            conversation_id=self.conversation_id, client_id=client_id
-        )
-        if existing is not None:  # a resend: the same ack, and no second reply
-            await self.send_ack(existing)
-            return
         hit = await self.limit_hit()
         if hit is not None:
+            # A resend of a message already stored is still acknowledged, limits or not.
+            existing = await database_sync_to_async(chat.customer_message_find)(
+                conversation_id=self.conversation_id, client_id=client_id
+            )
+            if existing is not None:
+                await self.send_ack(existing)
+                return
             await self.send_error(
                 hit.code, hit.detail, client_id=str(client_id), retry_after=hit.retry_after
             )
             return
+        # A resend (same client_id) is caught by the unique constraint in message_create:
+        # the same ack again and no second reply, without a lookup before every new message.
         await self.persist_and_answer(client_id, text)
 
     async def limit_hit(self) -> LimitHit | None:
@@ -124,7 +127,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             client_id=client_id,
         )
         await self.send_ack(write.message)  # persisted first: guarantee 1
-        if not write.created:  # the same client_id raced in from another socket
+        if not write.created:  # a resend, or the same client_id raced in from another socket
             return
         await group_publish(self.conversation_id, message_frame(write.message))
         await reply_schedule(message_id=write.message.pk, conversation_id=self.conversation_id)

@@ -261,6 +261,17 @@ async def test_more_than_twenty_messages_a_minute_is_rate_limited(
     assert 1 <= error["retry_after"] <= 60
     assert await Message.objects.filter(conversation=conversation).acount() == MESSAGES_PER_MINUTE
 
+    # A widget resending a stored message (it reconnected before the ack) is still acknowledged.
+    first = await Message.objects.filter(conversation=conversation, seq=1).aget()
+    await chat.say("message 0", client_id=str(first.client_id))
+    ack = (await chat.until(lambda f: f["type"] in {"ack", "error"}))[-1]
+    assert ack == {
+        "type": "ack",
+        "client_id": str(first.client_id),
+        "message_id": str(first.pk),
+        "seq": 1,
+    }
+
 
 async def test_a_spent_daily_budget_is_refused_with_budget_exceeded(
     new_conversation: Any, open_chat: Any
