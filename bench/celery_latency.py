@@ -1,7 +1,7 @@
 """The `celery` section: enqueue-to-start latency of a real worker on Redis at a steady rate.
 
 A Celery worker subprocess is started the way production starts one (the project's app and
-CELERY_* settings, the prefork pool, --concurrency 4) on a queue of its own, so nothing else on
+CELERY_* settings, the threads pool, --concurrency 200) on a queue of its own, so nothing else on
 the broker is consumed. The bench enqueues `bench.tasks.stamp` at a steady rate (100/s) for a
 fixed time; each task notes its start time first thing. Latency is start minus enqueue, both
 from the same machine's wall clock; a task that has not started `DRAIN_S` after the last
@@ -47,8 +47,8 @@ SKIP_NO_REDIS = "skipped: REDIS_URL is unset; the Celery section needs a Redis b
 class CeleryParams:
     rate_per_s: float = 100.0
     seconds: float = 30.0
-    pool: str = "prefork"  # what `celery -A support_bot worker --concurrency 4` runs
-    concurrency: int = 4
+    pool: str = "threads"  # what the README's `celery -A support_bot worker` line runs
+    concurrency: int = 200
     warmup_tasks: int = 40
 
 

@@ -7,8 +7,8 @@ import logging
 import time
 
 import redis.exceptions
-from asgiref.sync import async_to_sync
 from celery import shared_task
+from channels.db import aclose_old_connections
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils import timezone
 from conversations.live import LivePublisher
 from conversations.models import Conversation, Message
 from conversations.replies import OUTER_GRACE_S, ReplyFailed, reply_attempt, reply_fallback
+from support_bot import worker_loop
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def answer_message(message_id: str) -> None:
     tests/chaos, Redis restarted under traffic)."""
     for attempt in range(MAX_RETRIES + 1):
         try:
-            async_to_sync(_answer)(message_id, attempt >= MAX_RETRIES)
+            worker_loop.run(_answer, message_id, attempt >= MAX_RETRIES)
             return
         except TRANSIENT_ERRORS as exc:
             if attempt >= MAX_RETRIES:
@@ -56,6 +57,16 @@ def answer_message(message_id: str) -> None:
 
 
 async def _answer(message_id: str, last_attempt: bool) -> None:
+    # On a worker's shared loop the ORM runs on asgiref's one sync thread, outside Celery's
+    # per-task connection care: drop a connection that broke or aged out, as Channels does.
+    await aclose_old_connections()
+    try:
+        await _answer_now(message_id, last_attempt)
+    finally:
+        await aclose_old_connections()
+
+
+async def _answer_now(message_id: str, last_attempt: bool) -> None:
     conversation_id = await _conversation_id(message_id)
     if conversation_id is None:
         logger.error("answer_message: no customer message %s", message_id)

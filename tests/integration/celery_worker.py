@@ -21,7 +21,8 @@ def main() -> None:
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
     }
-    app.worker_main(["worker", "-P", "solo", "--concurrency", "1", "-l", "warning"])
+    # The production pool (README): threads waiting side by side on one shared event loop.
+    app.worker_main(["worker", "-P", "threads", "--concurrency", "50", "-l", "warning"])
 
 
 if __name__ == "__main__":
