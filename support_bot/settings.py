@@ -120,8 +120,10 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py 8 cuts any read after 5 s by default; the channel layer waits on such a
             # read for events, so without this every idle widget would be dropped every 5 s.
+            # Its pool also refuses a 101st connection at once ("Too many connections"), which
+            # a process streaming a few hundred replies reaches; Redis itself allows 10,000.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
                 "capacity": 1500,
                 "expiry": 60,
             },
