@@ -139,8 +139,8 @@ def _celery(figures: dict[str, Any]) -> Iterator[Row]:
     rate = setup["rate_per_s"]
     yield Row(
         "celery",
-        f"enqueue-to-start at {_num(rate)} tasks/s ({setup['pool']}, "
-        f"{setup['concurrency']} processes)",
+        f"enqueue-to-start at {_num(rate)} tasks/s ({setup['pool']} pool, "
+        f"--concurrency {setup['concurrency']})",
         triple(latency),
         "p50 < 10 ms, p99 < 100 ms",
         targets["p50_under_10ms"] and targets["p99_under_100ms"],
