@@ -141,6 +141,8 @@ def sign_in(page: Page, name: str) -> None:
     page.select_option("#demo-customer", value=option.get_attribute("value"))
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".who")).to_contain_text(name)
+    # The widget's script is deferred: the page can show the name before it has run.
+    page.wait_for_function("() => window.SupportBotWidget !== undefined")
 
 
 def assert_streamed(frames: list[dict[str, Any]], final_text: str) -> None:
