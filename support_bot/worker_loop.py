@@ -7,8 +7,9 @@ processes answered four chats at a time. Here tasks hand their coroutine to this
 `-P threads --concurrency 200` worker answers 200 chats at once over one kept-alive connection
 pool, and the process's CPU, not its pool size, is what limits it.
 
-Only inside a worker (support_bot.celery switches it on at `worker_init`): a task called in-process (tests, eager
-mode) runs on its own loop with `async_to_sync`, as Django code expects there.
+Only inside a worker (support_bot.celery switches it on at `worker_init`): a task called
+in-process (tests, eager mode) runs on its own loop with `async_to_sync`, as Django code expects
+there.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
@@ -48,10 +49,9 @@ def shared_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def run(coroutine_fn: Any, *args: Any) -> Any:
+def run(coroutine_fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
     """`coroutine_fn(*args)` to completion: on the shared loop inside a worker, otherwise on a
     loop of its own. Blocks the calling (pool) thread until it is done; raises what it raised."""
     if not _enabled:
         return async_to_sync(coroutine_fn)(*args)
-    coroutine: Coroutine[Any, Any, Any] = coroutine_fn(*args)
-    return asyncio.run_coroutine_threadsafe(coroutine, shared_loop()).result()
+    return asyncio.run_coroutine_threadsafe(coroutine_fn(*args), shared_loop()).result()
