@@ -1,8 +1,12 @@
-"""Stage 4, empathy: the plan as a warm reply, streamed sentence by sentence.
+"""Stage 4, empathy: the plan as a warm reply, streamed as the model writes it.
 
-Each sentence is checked against the facts before it is released. On drift (a number, date,
-amount or order id the facts do not hold), the model's stream is dropped and the plain plan text
-finishes the reply, so the customer never sees an invented fact.
+Every fact the verifier checks (a number, date, amount, percent, order id, a payout claim) is
+written with a digit, `$` or `%`. So the words of a sentence stream as they arrive until the
+sentence has one of those; from there the rest of the sentence is held back until it is whole and
+checked against the facts. On drift the model's stream is dropped and the plain plan finishes the
+reply, so the customer never sees an invented fact, only, at most, the fact-free words that led
+up to it. Waiting for whole sentences instead would add a sentence's generation time (~150 ms at
+80 tokens/s) to every reply's first token.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from pipeline.types import Plan, StageTrace
 from pipeline.verifier import FactSheet, check_text
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# What a checked fact is written with; a sentence holding none can state none.
+_FACT_MARK = re.compile(r"[\d$%]")
+_LAST_SPACE = re.compile(r"\s(?=\S*$)")
 
 
 class EmpathyStage:
@@ -40,6 +47,7 @@ class EmpathyStage:
         self.gateway, self.budget, self.customer_key = gateway, budget, customer_key
         self.plain = render_plan(plan, first_name=first_name)
         self.text = ""
+        self._open = 0  # characters of the current sentence already released
         self.drift: list[str] = []
         self.trace: StageTrace | None = None
 
@@ -65,48 +73,68 @@ class EmpathyStage:
                 continue  # read on only so the call's tokens and cost reach the trace
             elif isinstance(event, Reset) and self.text:
                 abandoned = True  # part of an answer is out: the plain plan finishes it
-                yield self._emit(self._plain_tail())
+                yield self._plain_tail()
             elif isinstance(event, Reset):
                 buffer = ""
             elif isinstance(event, Delta):
-                buffer += event.text
+                buffer = buffer + event.text if buffer else event.text.lstrip()
                 released, buffer = self._release(buffer, final=False)
                 for piece in released:
-                    yield self._emit(piece)
+                    yield piece
                 if self.drift:
                     abandoned = True
-                    yield self._emit(self._plain_tail())
+                    yield self._plain_tail()
         if not abandoned:
             if completion is not None and not completion.truncated:
                 for piece in self._release(buffer, final=True)[0]:
-                    yield self._emit(piece)
+                    yield piece
             if self.drift or completion is None or completion.truncated or not self.text.strip():
-                yield self._emit(self._plain_tail())
+                yield self._plain_tail()
         self._finish(completion, started, abandoned)
 
     def _release(self, buffer: str, *, final: bool) -> tuple[list[str], str]:
+        """Emit what of `buffer` (the text from the current sentence's start) may be shown; returns
+        the pieces and the buffer left. Whole sentences are checked; the unfinished one is let out
+        up to its last whole word while it holds no fact."""
         parts = _SENTENCE_END.split(buffer)
         complete, rest = (parts, "") if final else (parts[:-1], parts[-1])
         released = []
         for sentence in complete:
-            if not sentence.strip():
-                continue
-            verdict = check_text(sentence, self.sheet, today=self.today)
-            if not verdict.ok:
-                self.drift.extend(verdict.problems)
-                return released, ""
-            released.append(sentence)
+            sentence = sentence.rstrip()
+            if sentence:
+                verdict = check_text(sentence, self.sheet, today=self.today)
+                if not verdict.ok:
+                    self.drift.extend(verdict.problems)
+                    return released, ""
+                released.append(self._emit(sentence))
+            self._open = 0
+        if not _FACT_MARK.search(rest) and (space := _LAST_SPACE.search(rest)):
+            words = rest[: space.start()].rstrip()
+            if len(words) > self._open and check_text(words, self.sheet, today=self.today).ok:
+                released.append(self._emit(words))
         return released, rest
 
-    def _emit(self, piece: str) -> str:
-        piece = (" " if self.text else "") + piece.strip()
+    def _emit(self, sentence: str) -> str:
+        """Release `sentence` (its start from the sentence's first character) beyond what of it
+        is out already; a new sentence is joined to the reply with one space."""
+        if self._open:
+            piece = sentence[self._open :]
+        else:
+            piece = (" " if self.text else "") + sentence.strip()
+        self._open = len(sentence)
         self.text += piece
         return piece
 
     def _plain_tail(self) -> str:
+        """The plain plan finishes the reply: all of it, or after what the model got out."""
         if not self.text:
-            return self.plain
-        return "To be precise: " + " ".join(step.summary for step in self.plan.steps)
+            piece = self.plain
+        else:
+            cut_off = "..." if self._open else ""  # the model's sentence stops half way
+            piece = f"{cut_off} To be precise: " + " ".join(s.summary for s in self.plan.steps)
+        self._open = 0
+        self.text += piece
+        return piece
 
     def _finish(self, completion: Completion | None, started: float, abandoned: bool) -> None:
         detail = {"drift": self.drift, "fell_back_to_plan": abandoned or completion is None}

@@ -1,5 +1,6 @@
-"""The empathy stage on a mocked model stream: a sentence with an invented fact never reaches the
-customer; the plain plan finishes the reply instead."""
+"""The empathy stage on a mocked model stream: an invented fact never reaches the customer; the
+plain plan finishes the reply instead. Words stream before their sentence is whole only while the
+sentence holds no fact."""
 
 from __future__ import annotations
 
@@ -106,10 +107,40 @@ async def test_a_faithful_reply_is_released_as_written(make_stage) -> None:
     assert stage.trace.detail["drift"] == []
 
 
-async def test_an_invented_first_sentence_leaves_only_the_plain_plan(make_stage) -> None:
+async def test_an_invented_first_sentence_shows_its_fact_free_words_then_the_plain_plan(
+    make_stage,
+) -> None:
     stage = make_stage(gateway_replying(f"{INVENTED} {FIRST}"))
     pieces = await run(stage)
-    assert "".join(pieces) == stage.text == render_plan(stage.plan, first_name="Sarah")
+    assert "".join(pieces) == stage.text
+    assert stage.text.startswith("As a thank-you, I've taken... To be precise: ")
+    assert "$5.00" not in stage.text and FIRST not in stage.text
+    for step in stage.plan.steps:
+        assert step.summary in stage.text
+
+
+async def test_words_stream_before_their_sentence_ends(make_stage) -> None:
+    """The first piece is out after a word or two, not after the whole first sentence; the
+    sentence with an amount comes out only whole, once checked."""
+    stage = make_stage(gateway_replying(f"{FIRST} {TRUE}"))
+    pieces = await run(stage)
+    assert pieces[0] == "I'm"
+    first_whole = next(i for i in range(len(pieces)) if "".join(pieces[: i + 1]) == FIRST)
+    assert first_whole >= 5  # the first sentence came out in word-sized pieces
+    amount_at = next(i for i, piece in enumerate(pieces) if "$" in piece)
+    assert pieces[amount_at].endswith("$28.35 goes back to your card.")
+    assert "".join(pieces) == f"{FIRST} {TRUE}"
+
+
+async def test_a_sentence_echoing_the_prompt_is_stopped_before_the_echo_shows(make_stage) -> None:
+    from pipeline import prompts
+
+    echo = " ".join(prompts.EMPATHY_SYSTEM.split()[:12])
+    stage = make_stage(gateway_replying(f"{FIRST} Sure: {echo} and so on."))
+    await run(stage)
+    assert echo not in stage.text
+    assert " ".join(prompts.EMPATHY_SYSTEM.split()[:6]) not in stage.text
+    assert stage.trace.detail["drift"]
 
 
 async def test_offline_the_reply_is_the_plain_plan(make_stage) -> None:
