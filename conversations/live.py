@@ -2,7 +2,8 @@
 
 Every frame goes through the channel layer group `conv.<id>`, so any ASGI process can serve any
 conversation. A bot reply's deltas are coalesced (a fast model emits many tiny pieces; the socket
-gets one frame per ~25 ms or 64 characters) and kept in the cache under the customer message they
+gets at most one frame per ~25 ms, or one per 64 characters; a piece after a quiet spell, the
+reply's first among them, goes out at once) and kept in the cache under the customer message they
 answer until the final `message` frame is out, so `resume` can replay what a socket missed.
 """
 
@@ -97,6 +98,7 @@ class LivePublisher:
         self._pending: dict[str, Any] | None = None  # message_id, reply_to, text
         self._sent: dict[str, list[str]] = {}  # message_id -> texts sent, in index order
         self._timer: asyncio.TimerHandle | None = None
+        self._flushed_at = -FLUSH_AFTER_S  # loop time of the last delta frame sent
         self._flush_tasks: set[asyncio.Task[None]] = set()
 
     async def __call__(self, frame: dict[str, Any]) -> None:
@@ -119,10 +121,12 @@ class LivePublisher:
                 await self._resume_indices(frame)
             pending = {"message_id": frame["message_id"], "reply_to": frame["reply_to"], "text": ""}
             self._pending = pending
-            self._arm_timer()
         pending["text"] += frame["text"]
-        if len(pending["text"]) >= FLUSH_AT_CHARS:
+        quiet_s = asyncio.get_running_loop().time() - self._flushed_at
+        if len(pending["text"]) >= FLUSH_AT_CHARS or quiet_s >= FLUSH_AFTER_S:
             await self.flush()
+        else:
+            self._arm_timer(FLUSH_AFTER_S - quiet_s)
 
     async def _resume_indices(self, frame: dict[str, Any]) -> None:
         """A reply an earlier run began (its worker died mid-stream) goes on from the index
@@ -135,10 +139,9 @@ class LivePublisher:
         if buffer and buffer.get("message_id") == frame["message_id"]:
             self._sent[frame["message_id"]] = list(buffer["deltas"])
 
-    def _arm_timer(self) -> None:
+    def _arm_timer(self, delay_s: float) -> None:
         if self._timer is None:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(FLUSH_AFTER_S, self._flush_soon)
+            self._timer = asyncio.get_running_loop().call_later(delay_s, self._flush_soon)
 
     def _flush_soon(self) -> None:
         self._timer = None
@@ -157,6 +160,7 @@ class LivePublisher:
                 return
             texts = self._sent.setdefault(pending["message_id"], [])
             texts.append(pending["text"])
+            self._flushed_at = asyncio.get_running_loop().time()
             await self._buffer_write(pending, texts)
             await group_publish(
                 self.conversation_id,
