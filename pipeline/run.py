@@ -184,12 +184,13 @@ async def _fast_lane(
     run: _Run, route: Route, intent: IntentResult, retrieved: Retrieved
 ) -> AsyncIterator[PipelineEvent]:
     slugs = tuple(a.slug for a in retrieved.articles[:1])
-    text = await sync_to_async(cache.cached_answer)(intent.primary, slugs)
+    key = await cache.answer_key(intent.primary, slugs)  # one read of the rules version
+    text = await cache.cached_answer(key)
     plan = article_plan(retrieved, intent)
     cached = text is not None
     if text is None:
         text = render_plan(plan)
-        await sync_to_async(cache.store_answer)(intent.primary, slugs, text)
+        await cache.store_answer(key, text)
     run.stages.append(no_model_trace("answer", 0.0, {"cached": cached, "articles": list(slugs)}))
     yield ReplyDelta(text)
     yield _done(
