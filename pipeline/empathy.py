@@ -23,7 +23,7 @@ from pipeline import prompts
 from pipeline.plan import render_plan
 from pipeline.tracing import no_model_trace, stage_trace
 from pipeline.types import Plan, StageTrace
-from pipeline.verifier import FactSheet, check_text
+from pipeline.verifier import FactSheet, check_text, echoes_prompt
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # What a checked fact is written with; a sentence holding none can state none.
@@ -110,7 +110,8 @@ class EmpathyStage:
             self._open = 0
         if not _FACT_MARK.search(rest) and (space := _LAST_SPACE.search(rest)):
             words = rest[: space.start()].rstrip()
-            if len(words) > self._open and check_text(words, self.sheet, today=self.today).ok:
+            # With no digit, `$` or `%` the words can state no fact: only a prompt echo to catch.
+            if len(words) > self._open and not echoes_prompt(words):
                 released.append(self._emit(words))
         return released, rest
 
