@@ -63,6 +63,8 @@ class EmpathyStage:
         """Yields verified pieces of the reply; their concatenation is self.text."""
         started = time.perf_counter()
         buffer, completion, abandoned = "", None, False
+        sent = ""  # the current attempt's text as the model sent it
+        redo: str | None = None  # a retry after words were out: what it has said so far
         events = self.gateway.stream(
             self.request(), offline=lambda _: self.plain, budget=self.budget
         )
@@ -72,18 +74,31 @@ class EmpathyStage:
             elif abandoned:
                 continue  # read on only so the call's tokens and cost reach the trace
             elif isinstance(event, Reset) and self.text:
-                abandoned = True  # part of an answer is out: the plain plan finishes it
-                yield self._plain_tail()
+                redo = ""  # words are out: the retry must say them again to go on from there
             elif isinstance(event, Reset):
-                buffer = ""
+                buffer, sent = "", ""
             elif isinstance(event, Delta):
-                buffer = buffer + event.text if buffer else event.text.lstrip()
+                text = event.text
+                if redo is not None:
+                    redo += text
+                    if sent.startswith(redo):
+                        continue  # the retry is repeating the broken attempt: shown already
+                    if not redo.startswith(sent):
+                        abandoned = True  # it says something else: the plain plan finishes
+                        yield self._plain_tail()
+                        continue
+                    text, redo = redo[len(sent) :], None  # past the break: stream on
+                sent += text
+                buffer = buffer + text if buffer else text.lstrip()
                 released, buffer = self._release(buffer, final=False)
                 for piece in released:
                     yield piece
                 if self.drift:
                     abandoned = True
                     yield self._plain_tail()
+        if redo is not None and redo != sent and not abandoned:  # it stopped short of the break
+            abandoned = True
+            yield self._plain_tail()
         if not abandoned:
             if completion is not None and not completion.truncated:
                 for piece in self._release(buffer, final=True)[0]:

@@ -19,7 +19,6 @@ from llm.config import BreakerConfig, RetryConfig, TimeoutConfig
 from llm.fake_server import FakeLLMServer
 from llm.gateway import Gateway
 from llm.offline.intent import classify
-from pipeline.fake_responder import respond
 from pipeline.models import ModelCall, PipelineTrace
 from tests.chaos.conftest import (
     BACKUP,
@@ -35,7 +34,6 @@ from tests.chaos.conftest import (
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
 ORDER_QUESTION = "Where is my order ORD-4521? It has not moved for days."
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def _calls(message_id: str, stage: str) -> list[str]:
@@ -124,16 +122,16 @@ def _assert_one_whole_reply(turn: Turn) -> None:
     assert turn.final is not None
     assert sum(1 for f in turn.frames if f["type"] == "message") == 1
     assert turn.streamed_text == turn.final["text"]
-    for delta in turn.deltas:  # the empathy stage releases whole, checked sentences only
-        assert re.search(r"[.!?]$", delta["text"].rstrip()), delta["text"]
 
 
-async def test_a_stalled_stream_falls_back_within_the_ttft_limit_and_a_cut_one_is_never_shown_as_complete(
+async def test_a_stalled_stream_falls_back_within_the_ttft_limit_and_a_cut_one_goes_on_in_its_retry(
     demo_store: Any, gateway: Gateway, fake_llm: FakeLLMServer, widgets: Any
 ) -> None:
     """Three customers, one fault each on the reply model's stream: A's stream opens and sends
     nothing (the fake server would hold it for as long as we wait: 60 s and more), C's sends one
-    token and then nothing, B's is cut after the first sentence and a half."""
+        token and then nothing, B's is cut after the first sentence and a half. Words stream as they
+    come (pipeline/empathy.py), so C's and B's first words are out before the break: their
+    retries go on from there."""
     customer = await sarah()
     limits = TimeoutConfig()
     a, b, c = [await widgets(customer) for _ in range(3)]
@@ -157,17 +155,16 @@ async def test_a_stalled_stream_falls_back_within_the_ttft_limit_and_a_cut_one_i
         calls = await sync_to_async(_calls)(turn.message_id, "empathy")
         assert calls == [f"{EMPATHY}:error", f"{EMPATHY}:ok"]
         assert "To be precise:" not in turn.final["text"]  # nothing was shown before the stall
-    # The cut stream: what came after the last whole sentence never reached the customer, and
-    # the reply ends as a whole answer (the plan's own words), not where the stream broke.
+    # The cut stream: its words were out, so the retry had to say them again to go on; the fake
+    # model does, and the customer sees one whole answer, nothing twice and no seam.
+    # (Which plan each retry answers depends on the order the three runs refunded in, so the
+    # reply is checked by its shape, not against one model request.)
     _assert_one_whole_reply(cut)
-    full = respond(served(fake_llm, EMPATHY)["last_request"])
-    received = "".join(re.findall(r"\s*\S+\s*|\s+", full)[:12])
-    unreleased = SENTENCE_END.split(received)[-1].strip()
-    assert unreleased and unreleased not in cut.final["text"]
-    assert cut.final["text"].startswith(SENTENCE_END.split(received)[0])
-    assert "To be precise:" in cut.final["text"]
+    sentences = re.split(r"(?<=[.!?])\s+", cut.final["text"])
+    assert len(sentences) >= 3 and len(set(sentences)) == len(sentences)
+    assert "To be precise:" not in cut.final["text"]
     calls = await sync_to_async(_calls)(cut.message_id, "empathy")
-    assert calls[0] == f"{EMPATHY}:error"
+    assert calls == [f"{EMPATHY}:error", f"{EMPATHY}:ok"]
     for widget in (a, b, c):
         await sync_to_async(assert_nothing_lost)(widget)
 

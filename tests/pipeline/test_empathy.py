@@ -13,6 +13,7 @@ import pytest
 from django.core.cache.backends.locmem import LocMemCache
 
 from llm.gateway import Gateway, word_chunks
+from llm.types import Completion, Delta, Done, Reset, StreamEvent, Usage
 from pipeline.empathy import EmpathyStage
 from pipeline.plan import deterministic_plan, render_plan
 from pipeline.policy import compute_facts
@@ -165,3 +166,47 @@ def test_the_verifier_checks_nothing_in_digit_free_words_but_prompt_echoes(
     digit, `$` or `%`, EmpathyStage._release must hold such words back too."""
     stage = make_stage(Gateway(test_config("")))
     assert check_text(words, stage.sheet, today=TODAY).ok
+
+
+class RetryingGateway:
+    """A stream broken after `first`, then a retry (a Reset) that says `again`."""
+
+    def __init__(self, first: str, again: str) -> None:
+        self.first, self.again = first, again
+
+    async def stream(self, request, *, offline, budget=None) -> AsyncIterator[StreamEvent]:
+        for piece in word_chunks(self.first):
+            yield Delta(piece)
+        yield Reset("stream cut")
+        for piece in word_chunks(self.again):
+            yield Delta(piece)
+        usage = Usage(prompt_tokens=10, completion_tokens=20)
+        yield Done(
+            Completion(
+                self.again, "claude-sonnet-4.5", "stop", usage, 0.0, 1.0, 1.0, (), False, False
+            )
+        )
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_a_retry_that_repeats_the_words_out_goes_on_from_where_the_stream_broke(
+    make_stage,
+) -> None:
+    reply = f"{FIRST} {TRUE}"
+    stage = make_stage(RetryingGateway(reply[:40], reply))
+    pieces = await run(stage)
+    assert "".join(pieces) == stage.text == reply
+    assert not stage.trace.detail["fell_back_to_plan"]
+
+
+async def test_a_retry_that_says_something_else_leaves_the_rest_to_the_plain_plan(
+    make_stage,
+) -> None:
+    stage = make_stage(RetryingGateway(FIRST[:20], f"Hello Sarah, {TRUE}"))
+    pieces = await run(stage)
+    assert "".join(pieces) == stage.text
+    assert stage.text.startswith(FIRST[:20].rsplit(" ", 1)[0]) and "To be precise: " in stage.text
+    assert "Hello Sarah" not in stage.text
+    assert stage.trace.detail["fell_back_to_plan"]
