@@ -1,10 +1,11 @@
 """Publishing a conversation's live events, and the buffer a reconnecting socket resumes from.
 
 Every frame goes through the channel layer group `conv.<id>`, so any ASGI process can serve any
-conversation. A bot reply's deltas are coalesced (a fast model emits many tiny pieces; the socket
-gets at most one frame per 80 ms, about twelve a second, smoother than anyone reads, or one per
-64 characters; a piece after a quiet spell, the reply's first among them, goes out at once) and kept in the cache under the customer message they
-answer until the final `message` frame is out, so `resume` can replay what a socket missed.
+conversation. A bot reply's deltas are coalesced: a fast model emits many tiny pieces, and the
+socket gets at most one frame per 80 ms (about twelve a second, smoother than anyone reads) or one
+per 64 characters; a piece after a quiet spell, the reply's first among them, goes out at once.
+They are kept in the cache under the customer message they answer until the final `message`
+frame is out, so `resume` can replay what a socket missed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import uuid
 from typing import Any
 
@@ -98,7 +100,7 @@ class LivePublisher:
         self._pending: dict[str, Any] | None = None  # message_id, reply_to, text
         self._sent: dict[str, list[str]] = {}  # message_id -> texts sent, in index order
         self._timer: asyncio.TimerHandle | None = None
-        self._flushed_at = -FLUSH_AFTER_S  # loop time of the last delta frame sent
+        self._flushed_at = -math.inf  # loop time of the last delta frame sent
         self._flush_tasks: set[asyncio.Task[None]] = set()
 
     async def __call__(self, frame: dict[str, Any]) -> None:

@@ -56,6 +56,11 @@ def knowledge_version() -> str:
     return cache.get_or_set(VERSION_KEY, _new_version, timeout=None)
 
 
+async def aknowledge_version() -> str:
+    """knowledge_version from the event loop: on the embedded cache, no hop to the ORM's thread."""
+    return await cache.aget_or_set(VERSION_KEY, _new_version, timeout=None)
+
+
 def bump_knowledge_version(**_: object) -> None:
     """A fresh random version, not a counter: after a cache flush a counter could come back to a
     value an old snapshot still carries."""
@@ -72,9 +77,8 @@ def forget_rules() -> None:
 
 
 async def answer_key(intent: str, slugs: tuple[str, ...]) -> str:
-    """The fast lane's cache key for an answer built from these articles under today's rules.
-    Async, like the two below: on the embedded cache no hop to the ORM's thread is needed."""
-    version = await cache.aget_or_set(VERSION_KEY, _new_version, timeout=None)
+    """The fast lane's cache key for an answer built from these articles under today's rules."""
+    version = await aknowledge_version()
     digest = hashlib.sha256(f"{intent}|{'|'.join(slugs)}".encode()).hexdigest()[:24]
     return f"pipeline:fast:{version}:{digest}"
 
