@@ -96,10 +96,10 @@ async def respond_to_message(
     if turn.existing_reply is not None:
         await publish(message_frame(turn.existing_reply))
         return
-    if turn.conversation.status == Conversation.Status.ASSIGNED:
+    if turn.status == Conversation.Status.ASSIGNED:
         return  # a human owns the conversation: the bot stays silent
     reply_id = str(reply_id_for(message_id))
-    shown = await _shown_before(turn.conversation.pk, str(message_id), reply_id)
+    shown = await _shown_before(turn.conversation_id, str(message_id), reply_id)
     stream = _Stream(publish, str(message_id), reply_id, shown=shown)
     started = time.perf_counter()
     done, error = await _run(turn.pipeline_input, stream, timeout_s or settings.PIPELINE_TIMEOUT_S)
