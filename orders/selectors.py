@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
@@ -76,14 +77,42 @@ def policy_get() -> StorePolicy:
     return StorePolicy.load()
 
 
-def knowledge_search(*, query: str, limit: int = 3) -> list[KnowledgeArticle]:
+@dataclass(frozen=True)
+class IndexedArticle:
+    """A published article with the stemmed words the SQLite ranking compares a query with."""
+
+    article: KnowledgeArticle
+    head: frozenset[str]  # title and keywords
+    body: frozenset[str]
+
+
+def knowledge_index() -> tuple[IndexedArticle, ...]:
+    """Every published article, stemmed, for the SQLite ranking; () on PostgreSQL, which ranks in
+    the database. Built once per rules version (pipeline.cache.store_rules holds it): stemming
+    every article again for each message cost more than the rest of retrieval."""
+    if connection.vendor == "postgresql":
+        return ()
+    return tuple(
+        IndexedArticle(
+            article,
+            frozenset(_stem(t) for t in _terms(f"{article.title} {article.keywords}")),
+            frozenset(_stem(t) for t in _terms(article.body)),
+        )
+        for article in KnowledgeArticle.objects.filter(is_published=True)
+    )
+
+
+def knowledge_search(
+    *, query: str, limit: int = 3, index: tuple[IndexedArticle, ...] | None = None
+) -> list[KnowledgeArticle]:
     """Published articles ranked for a query: PostgreSQL full-text search where we have it, a
-    word-overlap ranking on SQLite (the knowledge base is small enough to score in Python)."""
+    word-overlap ranking on SQLite (the knowledge base is small enough to score in Python), over
+    `index` when the caller holds one, else over the articles as they are now."""
     if not query.strip():
         return []
     if connection.vendor == "postgresql":
         return _knowledge_search_postgres(query, limit)
-    return _knowledge_search_fallback(query, limit)
+    return _knowledge_search_fallback(query, limit, knowledge_index() if index is None else index)
 
 
 def _knowledge_search_postgres(query: str, limit: int) -> list[KnowledgeArticle]:
@@ -157,17 +186,17 @@ def _terms(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOPWORDS and len(w) > 2]
 
 
-def _knowledge_search_fallback(query: str, limit: int) -> list[KnowledgeArticle]:
+def _knowledge_search_fallback(
+    query: str, limit: int, index: tuple[IndexedArticle, ...]
+) -> list[KnowledgeArticle]:
     terms = {_stem(t) for t in _terms(query)}
     if not terms:
         return []
     scored = []
-    for article in KnowledgeArticle.objects.filter(is_published=True):
-        head = {_stem(t) for t in _terms(f"{article.title} {article.keywords}")}
-        body = {_stem(t) for t in _terms(article.body)}
-        score = 3 * len(terms & head) + len(terms & body)
+    for entry in index:
+        score = 3 * len(terms & entry.head) + len(terms & entry.body)
         if score:
-            scored.append((score, article.title, article))
+            scored.append((score, entry.article.title, entry.article))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [article for _, _, article in scored[:limit]]
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from orders.models import StorePolicy
+from orders.selectors import IndexedArticle, knowledge_index
 from pipeline import views
 from pipeline.types import ExpediteChoice
 
@@ -27,18 +28,20 @@ RULES_TTL_S = 30.0
 
 @dataclass(frozen=True)
 class StoreRules:
-    """What every message's reasoning reads: the policy row, the top tier, the expedite menu."""
+    """What every message's retrieval and reasoning read: the policy row, the top tier, the
+    expedite menu, and the knowledge base as SQLite ranks it."""
 
     policy: StorePolicy
     top_tier_rank: int
     expedite_choices: tuple[ExpediteChoice, ...]
+    knowledge: tuple[IndexedArticle, ...]
 
 
 _rules: dict[str, tuple[float, str, StoreRules]] = {}
 
 
 def store_rules() -> StoreRules:
-    """The current rules: three queries when they changed, else one cache read of the version."""
+    """The current rules: four queries when they changed, else one cache read of the version."""
     version = knowledge_version()
     held = _rules.get("current")
     if held is not None and held[1] == version and time.monotonic() < held[0]:
@@ -47,6 +50,7 @@ def store_rules() -> StoreRules:
         policy=StorePolicy.load(),
         top_tier_rank=views.top_tier_rank(),
         expedite_choices=views.expedite_choices(),
+        knowledge=knowledge_index(),
     )
     _rules["current"] = (time.monotonic() + RULES_TTL_S, version, rules)
     return rules

@@ -142,7 +142,11 @@ def retrieve(
             recent = (order,)
     elif mentions.order_refs:
         foreign = mentions.order_refs[0]
-    found = selectors.knowledge_search(query=text, limit=2) if want_articles else []
+    found = (
+        selectors.knowledge_search(query=text, limit=2, index=rules.knowledge)
+        if want_articles
+        else []
+    )
     articles = tuple(views.article_view(a, policy) for a in found)
     return Retrieved(
         customer=customer_view,
