@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from conversations.models import MAX_MESSAGE_CHARS, Conversation, Message
 from orders.models import Customer
+from support_bot.sql import sql_name
 
 
 class MessageTooLong(ValueError):
@@ -78,26 +79,26 @@ def message_create(
     return MessageWrite(message, created=True)
 
 
+_SEQ_TAKE_SQL = (
+    f"UPDATE {sql_name(Conversation)}"
+    f" SET {sql_name(Conversation, 'last_seq')} = {sql_name(Conversation, 'last_seq')} + 1,"
+    f" {sql_name(Conversation, 'updated_at')} = %s"
+    f" WHERE {sql_name(Conversation, 'id')} = %s RETURNING {sql_name(Conversation, 'last_seq')}"
+)
+
+
 def _seq_take(conversation_id: uuid.UUID | str) -> int:
     """The conversation's next seq in one statement, UPDATE ... RETURNING (PostgreSQL, and SQLite
     since 3.35). Its row lock (PostgreSQL; SQLite's transactions already hold the database) makes
     writers to one conversation queue here until commit; a repeated client_id or a second bot
     reply then fails the unique constraints on insert. Hand-written because it is on every
     message's path twice, and the ORM's select_for_update + save cost 0.4 ms more per call."""
-    pk, updated_at = Conversation._meta.pk, Conversation._meta.get_field("updated_at")
-    last_seq = Conversation._meta.get_field("last_seq").column
-    quote = connection.ops.quote_name
-    sql = (
-        f"UPDATE {quote(Conversation._meta.db_table)}"
-        f" SET {quote(last_seq)} = {quote(last_seq)} + 1, {quote(updated_at.column)} = %s"
-        f" WHERE {quote(pk.column)} = %s RETURNING {quote(last_seq)}"
-    )
     params = [
-        updated_at.get_db_prep_value(timezone.now(), connection),
-        pk.get_db_prep_value(conversation_id, connection),
+        Conversation._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection),
+        Conversation._meta.pk.get_db_prep_value(conversation_id, connection),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_SEQ_TAKE_SQL, params)
         row = cursor.fetchone()
     if row is None:
         raise Conversation.DoesNotExist(f"no conversation {conversation_id}")

@@ -95,8 +95,8 @@ def knowledge_index() -> tuple[IndexedArticle, ...]:
     return tuple(
         IndexedArticle(
             article,
-            frozenset(_stem(t) for t in _terms(f"{article.title} {article.keywords}")),
-            frozenset(_stem(t) for t in _terms(article.body)),
+            _stems(f"{article.title} {article.keywords}"),
+            _stems(article.body),
         )
         for article in KnowledgeArticle.objects.filter(is_published=True)
     )
@@ -189,7 +189,7 @@ def _terms(text: str) -> list[str]:
 def _knowledge_search_fallback(
     query: str, limit: int, index: tuple[IndexedArticle, ...]
 ) -> list[KnowledgeArticle]:
-    terms = {_stem(t) for t in _terms(query)}
+    terms = _stems(query)
     if not terms:
         return []
     scored = []
@@ -199,6 +199,10 @@ def _knowledge_search_fallback(
             scored.append((score, entry.article.title, entry.article))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [article for _, _, article in scored[:limit]]
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(_stem(t) for t in _terms(text))
 
 
 def _stem(word: str) -> str:

@@ -41,7 +41,8 @@ _rules: dict[str, tuple[float, str, StoreRules]] = {}
 
 
 def store_rules() -> StoreRules:
-    """The current rules: four queries when they changed, else one cache read of the version."""
+    """The current rules: three queries when they changed (four on SQLite, which also reads the
+    articles), else one cache read of the version."""
     version = knowledge_version()
     held = _rules.get("current")
     if held is not None and held[1] == version and time.monotonic() < held[0]:

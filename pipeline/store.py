@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
 from conversations.models import Conversation, Message
 from conversations.services import HandoffState, handoff_enqueue, message_create
@@ -20,6 +20,7 @@ from pipeline.models import ModelCall, PipelineTrace
 from pipeline.router import LOW_CONFIDENCE
 from pipeline.run import PipelineInput
 from pipeline.types import ReplyDone
+from support_bot.sql import sql_name as _q
 
 _ORDER_REF = re.compile(r"(?:ORD-?|#|order\s+(?:number\s+|no\.?\s*)?)(\d{3,12})", re.IGNORECASE)
 
@@ -45,14 +46,6 @@ class RunOutcome:
 
 # load_turn runs once per customer message. Its three reads are hand-written: through the ORM
 # they cost 1.8 ms of CPU a message on SQLite, mostly compiling the queries; as plain SQL, 0.1 ms.
-# Double-quoted identifiers are standard SQL, which both supported databases (SQLite and
-# PostgreSQL) read. Tables and columns come from the models, so a rename cannot leave them behind.
-def _q(model: type[models.Model], field: str | None = None) -> str:
-    return (
-        f'"{model._meta.db_table}"' if field is None else f'"{model._meta.get_field(field).column}"'
-    )
-
-
 _M, _C, _T = Message, Conversation, PipelineTrace
 _TURN_SQL = (
     f"SELECT m.{_q(_M, 'seq')}, m.{_q(_M, 'text')}, c.{_q(_C, 'id')}, c.{_q(_C, 'customer')},"
