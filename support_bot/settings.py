@@ -138,7 +138,16 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "conversations.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "support_bot.cache.LocMemCache"}}
+    # Django's default of 300 entries is far too few here: the cache holds each chat's rate-limit
+    # window, each customer's daily token count and each streaming reply's resume buffer, and a
+    # full LocMemCache drops a third of its entries, so a few hundred busy chats would wipe
+    # budgets and rate limits. 100,000 small entries are tens of MB.
+    CACHES = {
+        "default": {
+            "BACKEND": "support_bot.cache.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

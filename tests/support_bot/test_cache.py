@@ -38,3 +38,18 @@ async def test_every_async_method_works_in_place(cache: LocMemCache) -> None:
 async def test_incr_of_a_missing_key_is_an_error_as_in_django(cache: LocMemCache) -> None:
     with pytest.raises(ValueError):
         await cache.aincr("never-set")
+
+
+async def test_a_customer_budget_outlives_a_thousand_busy_chats() -> None:
+    """The project's cache (embedded or Redis) keeps a customer's daily count while many other
+    chats write their own keys: a LocMemCache at Django's default 300 entries would cull it."""
+    from django.core.cache import cache as project_cache
+
+    from llm.budget import CustomerBudget
+
+    budget = CustomerBudget(project_cache, daily_tokens=10_000)
+    await budget.charge("customer:first", 123)
+    for index in range(1_000):
+        await budget.charge(f"customer:other-{index}", 1)
+        await project_cache.aset(f"chat:rate:other-{index}", 1, timeout=60)
+    assert await budget.used("customer:first") == 123
