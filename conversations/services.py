@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from conversations.models import MAX_MESSAGE_CHARS, Conversation, Message
 from orders.models import Customer
-from support_bot.sql import sql_name
+from support_bot.sql import insert, sql_name
 
 
 class MessageTooLong(ValueError):
@@ -60,7 +60,7 @@ def message_create(
     try:
         with transaction.atomic():
             seq = _seq_take(conversation_id)
-            message = Message.objects.create(
+            message = Message(
                 id=message_id or uuid.uuid4(),
                 conversation_id=conversation_id,
                 seq=seq,
@@ -71,6 +71,7 @@ def message_create(
                 author_id=author_id,
                 created_at=timezone.now(),
             )
+            insert([message])
     except IntegrityError:
         existing = _existing_message(conversation_id, sender, client_id, reply_to_id)
         if existing is None:

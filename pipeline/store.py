@@ -20,6 +20,7 @@ from pipeline.models import ModelCall, PipelineTrace
 from pipeline.router import LOW_CONFIDENCE
 from pipeline.run import PipelineInput
 from pipeline.types import ReplyDone
+from support_bot.sql import insert
 from support_bot.sql import sql_name as _q
 
 _ORDER_REF = re.compile(r"(?:ORD-?|#|order\s+(?:number\s+|no\.?\s*)?)(\d{3,12})", re.IGNORECASE)
@@ -153,7 +154,7 @@ def _save_trace(
     done = outcome.done
     stages = list(done.stages) if done else []
     calls = [call for stage in stages for call in stage.detail.get("calls", [])]
-    trace = PipelineTrace.objects.create(
+    trace = PipelineTrace(
         conversation_id=turn.conversation_id,
         message_id=turn.message_id,
         reply=reply,
@@ -180,23 +181,26 @@ def _save_trace(
         stages=[_stage_json(s) for s in stages],
         error=outcome.error,
     )
-    ModelCall.objects.bulk_create(
-        ModelCall(
-            trace=trace,
-            stage=c.stage,
-            model=c.model,
-            provider=c.provider,
-            attempt=c.attempt,
-            prompt_tokens=c.usage.prompt_tokens,
-            completion_tokens=c.usage.completion_tokens,
-            reasoning_tokens=c.usage.reasoning_tokens,
-            latency_ms=c.latency_ms,
-            ttft_ms=c.ttft_ms,
-            cost_usd=Decimal(str(round(c.cost_usd, 6))),
-            outcome=c.outcome,
-            error=(c.error or "")[:300],
-        )
-        for c in calls
+    insert([trace])
+    insert(
+        [
+            ModelCall(
+                trace=trace,
+                stage=c.stage,
+                model=c.model,
+                provider=c.provider,
+                attempt=c.attempt,
+                prompt_tokens=c.usage.prompt_tokens,
+                completion_tokens=c.usage.completion_tokens,
+                reasoning_tokens=c.usage.reasoning_tokens,
+                latency_ms=c.latency_ms,
+                ttft_ms=c.ttft_ms,
+                cost_usd=Decimal(str(round(c.cost_usd, 6))),
+                outcome=c.outcome,
+                error=(c.error or "")[:300],
+            )
+            for c in calls
+        ]
     )
 
 
