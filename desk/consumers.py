@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from conversations.live import group_name, group_publish
-from conversations.models import Conversation
+from conversations.models import Conversation, Message
 from desk.events import CONSOLE_EVENT, QUEUE_GROUP, console_group
 from desk.permissions import can_work_queue, display_name
 from desk.presence import agent_seen_async
@@ -109,6 +109,12 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         frame = event["frame"]
         if frame.get("type") == "typing" and frame.get("sender") == "agent":
             return  # agents' typing reaches consoles as agent_typing, with a name
+        if frame.get("type") == "message" and frame.get("sender") == "agent":
+            # Consoles label an agent's message with its author, as the rendered page does; the
+            # customer's protocol frame has no author, so it is looked up here (agent messages
+            # are few).
+            author = await database_sync_to_async(_author_name)(frame["message_id"])
+            frame = {**frame, "author": author}
         await self._send(frame)
 
     async def desk_console(self, event: dict[str, Any]) -> None:
@@ -148,6 +154,11 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
 
     async def _send(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame))
+
+
+def _author_name(message_id: str) -> str:
+    author = Message.objects.filter(pk=message_id).values_list("author__first_name", flat=True)
+    return author.first() or ""
 
 
 def _console_allowed(user: Any, conversation_id: str) -> bool:

@@ -109,14 +109,14 @@
       transcript.scrollTop = transcript.scrollHeight;
     }
 
-    function label(sender) {
+    function label(sender, author) {
       if (sender === "customer") return "Customer";
       if (sender === "bot") return "Assistant";
-      if (sender === "agent") return "Agent";
+      if (sender === "agent") return author ? `${author} (agent)` : "Agent";
       return "System";
     }
 
-    function article(id, sender, seq) {
+    function article(id, sender, seq, author) {
       const el = document.createElement("article");
       el.className = `desk-msg desk-msg--${["customer", "bot", "agent", "system"].includes(sender) ? sender : "system"}`;
       el.dataset.messageId = id;
@@ -125,7 +125,7 @@
       meta.className = "desk-msg-meta";
       const who = document.createElement("span");
       who.className = "desk-msg-who";
-      who.textContent = label(sender);
+      who.textContent = label(sender, author);
       const time = document.createElement("time");
       const now = new Date();
       time.dateTime = now.toISOString();
@@ -146,7 +146,7 @@
     function onMessage(f) {
       let el = find(f.message_id);
       if (el && !el.classList.contains("desk-msg--streaming")) return; // already shown
-      if (!el) el = article(f.message_id, f.sender, f.seq);
+      if (!el) el = article(f.message_id, f.sender, f.seq, f.author ? String(f.author) : "");
       el.classList.remove("desk-msg--streaming");
       el.dataset.seq = String(f.seq);
       el.querySelector(".desk-msg-text").textContent = String(f.text);

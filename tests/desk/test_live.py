@@ -82,6 +82,7 @@ async def test_the_widget_hears_queued_assigned_the_reply_and_resolved(
     )
     reply = (await chat.until(lambda f: f["type"] == "message"))[-1]
     assert reply["sender"] == "agent" and reply["text"] == "Hi, I'm Dana. Let me look."
+    assert "author" not in reply  # the customer's frame is the protocol's, exactly
 
     await sync_to_async(services.handoff_resolve)(conversation_id=conversation.pk, actor=dana)
     resolved = (await chat.until(handoff("resolved")))[-1]
@@ -207,6 +208,22 @@ async def test_typing_both_ways_and_live_customer_messages(
     await reply_tasks_wait()
     await console.disconnect()
     await chat.ws.disconnect()
+
+
+async def test_consoles_name_the_agent_who_wrote_a_live_message(
+    make_agent: Any, make_handoff: Any
+) -> None:
+    dana = await sync_to_async(make_agent)("Dana")
+    sam = await sync_to_async(make_agent)("Sam")
+    conversation, _ = await sync_to_async(make_handoff)()
+    await sync_to_async(services.handoff_claim)(conversation_id=conversation.pk, agent=dana)
+    console, _ = await desk_socket(f"/ws/desk/conversations/{conversation.pk}/", sam)
+    await sync_to_async(services.agent_reply)(
+        conversation_id=conversation.pk, agent=dana, text="On it."
+    )
+    message = (await until(console, lambda f: f["type"] == "message"))[-1]
+    assert (message["sender"], message["author"], message["text"]) == ("agent", "Dana", "On it.")
+    await console.disconnect()
 
 
 async def test_an_agent_who_does_not_own_it_types_only_to_agents(
