@@ -1,5 +1,9 @@
 """The staff roles as auth groups: "Support agents" work the handoff queue, "Ops" read transcripts,
-traces and the dashboard. Created after every migrate so each database has them.
+traces and the dashboard, "Privacy officers" answer data-subject requests (export a customer's
+data, erase a customer). Created after every migrate so each database has them.
+
+Erasure cannot be undone, so it is its own role rather than part of read-only Ops: an admin puts
+the one or two people who handle such requests in that group.
 
 Permissions are only ever added, never removed: an admin who grants a group something extra
 (say, changing the store policy) keeps that grant across migrations.
@@ -14,6 +18,7 @@ from django.db.models import Q
 
 SUPPORT_AGENTS = "Support agents"
 OPS = "Ops"
+PRIVACY_OFFICERS = "Privacy officers"
 
 _STORE_VIEW = [
     "orders.view_customer",
@@ -47,6 +52,13 @@ ROLES: dict[str, list[str]] = {
         "desk.view_handoffevent",
         "ops.view_dashboard",
         "ops.view_goldencase",
+    ],
+    PRIVACY_OFFICERS: [
+        *_STORE_VIEW,
+        "conversations.view_conversation",
+        "conversations.view_message",
+        "ops.export_customer",
+        "ops.erase_customer",
     ],
 }
 

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from django.urls import reverse
 
 from conversations.models import Conversation, Message
 from ops.models import GoldenCase
 from ops.privacy import ERASED_TEXT, customer_erase, customer_export
+from ops.roles import PRIVACY_OFFICERS
 from orders.demo import FLAGSHIP_EMAIL, FLAGSHIP_ORDER
 from orders.models import Customer, Order
 from pipeline.models import PipelineTrace
@@ -87,6 +88,17 @@ def test_admin_export_downloads_a_json_file_only_with_the_permission(
     refused = signed_in(staff("viewer")).post(reverse(CHANGELIST), form)
     assert "Content-Disposition" not in refused
     assert "export_customer_data" not in refused.content.decode()
+
+
+def test_the_privacy_officers_group_can_export_from_the_customer_list(
+    sarah: Customer, answered: PipelineTrace
+) -> None:
+    officer = User.objects.create_user("priya", password="pw-12345", is_staff=True)
+    officer.groups.add(Group.objects.get(name=PRIVACY_OFFICERS))
+    form = {"action": "export_customer_data", "_selected_action": [sarah.pk]}
+    response = signed_in(officer).post(reverse(CHANGELIST), form)
+    assert response.status_code == 200
+    assert json.loads(response.content)["customer"]["email"] == FLAGSHIP_EMAIL
 
 
 def test_erase_anonymises_and_keeps_the_aggregates(

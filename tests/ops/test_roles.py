@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from desk.models import HandoffQueue
-from ops.roles import OPS, ROLES, SUPPORT_AGENTS, ensure_roles
+from ops.roles import OPS, PRIVACY_OFFICERS, ROLES, SUPPORT_AGENTS, ensure_roles
 from orders.models import StorePolicy
 from tests.ops.trace_builders import make_trace, staff_user
 
@@ -36,7 +36,7 @@ def test_ensure_roles_is_idempotent_and_keeps_extra_grants() -> None:
     ensure_roles()
     ensure_roles()
 
-    assert Group.objects.filter(name__in=[OPS, SUPPORT_AGENTS]).count() == 2
+    assert Group.objects.filter(name__in=ROLES).count() == len(ROLES) == 3
     assert _codenames(OPS) == {*ROLES[OPS], "orders.change_storepolicy"}
 
 
@@ -77,8 +77,19 @@ def test_agents_work_the_queue_but_cannot_see_the_dashboard_unless_granted(clien
     assert client.get(reverse("ops:dashboard")).status_code == 200
 
 
-@pytest.mark.parametrize("group", [OPS, SUPPORT_AGENTS])
-def test_neither_role_can_edit_the_store_policy(client, group: str) -> None:
+def test_only_privacy_officers_export_and_erase_customers() -> None:
+    officer = staff_user("priya", PRIVACY_OFFICERS)
+    assert officer.has_perm("ops.export_customer") and officer.has_perm("ops.erase_customer")
+    assert officer.has_perm("orders.view_customer")  # the admin actions sit on its changelist
+    assert not officer.has_perm("orders.change_customer")
+    for group in (OPS, SUPPORT_AGENTS):
+        user = staff_user(f"not-{group}", group)
+        assert not user.has_perm("ops.export_customer")
+        assert not user.has_perm("ops.erase_customer")
+
+
+@pytest.mark.parametrize("group", [OPS, SUPPORT_AGENTS, PRIVACY_OFFICERS])
+def test_no_role_can_edit_the_store_policy(client, group: str) -> None:
     policy = StorePolicy.load()
     user = staff_user("someone", group)
     client.force_login(user)
