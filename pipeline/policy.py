@@ -44,7 +44,12 @@ def compute_facts(retrieved: Retrieved, *, now: dt.datetime) -> Facts:
     options = _delivery_options(retrieved, order, shipment["stalled"], now, deadline)
     discount = _discount(retrieved, order, today) if requests.discount else None
     shipping_refund = _shipping_refund(retrieved.policy, order, shipment["promise_missed"], today)
-    refund = _refund(retrieved, order, today) if requests.refund else None
+    # A refund returns what is left after this plan's other credits, so a refund of "the rest"
+    # with a discount and the shipping fee on top never pays back more than was paid.
+    credited = (discount.amount if discount and discount.applies else ZERO) + (
+        shipping_refund or ZERO
+    )
+    refund = _refund(retrieved, order, today, credited) if requests.refund else None
     facts = Facts(
         today=today,
         order_number=order.number,
@@ -204,9 +209,11 @@ def _shipping_refund(
     return order.shipping_cost
 
 
-def _refund(retrieved: Retrieved, order: OrderView, today: dt.date) -> RefundVerdict:
+def _refund(
+    retrieved: Retrieved, order: OrderView, today: dt.date, credited: Decimal
+) -> RefundVerdict:
     policy = retrieved.policy
-    remaining = order.total - order.refunded_total
+    remaining = order.total - order.refunded_total - credited
     asked = retrieved.mentions.requests.refund_amount
     amount = min(asked, remaining) if asked else remaining
     delivered = (
@@ -226,7 +233,10 @@ def _refund(retrieved: Retrieved, order: OrderView, today: dt.date) -> RefundVer
             False, ZERO, True, f"the order is {order.status}; refunds apply to delivered orders"
         )
     if remaining <= 0:
-        return RefundVerdict(False, ZERO, True, "this order has already been refunded in full")
+        reason = "this order has already been refunded in full"
+        if credited:
+            reason = "the discount and shipping-fee refund already return what is left of the order"
+        return RefundVerdict(False, ZERO, True, reason)
     if (today - delivered).days > policy.refund_window_days:
         return RefundVerdict(
             False,

@@ -197,6 +197,24 @@ def test_a_refund_asked_for_more_than_was_paid_is_capped() -> None:
     assert facts_for(data).refund.amount == D("59.99")
 
 
+def test_a_refund_with_a_discount_and_the_shipping_fee_never_pays_back_more_than_was_paid() -> None:
+    late = shipment(status="delivered", delivered_at=NOW - dt.timedelta(days=2))
+    paid = order(status="delivered", shipment=late)  # $203.99, Express, delivered late
+    facts = facts_for(retrieved(the_order=paid, discount=True, refund=True))
+    assert facts.discount.applies and facts.shipping_refund == D("14.99")
+    assert facts.refund.eligible
+    assert facts.refund.amount + facts.discount.amount + facts.shipping_refund == paid.total
+
+
+def test_no_refund_is_left_when_the_other_credits_cover_the_rest() -> None:
+    late = shipment(status="delivered", delivered_at=NOW - dt.timedelta(days=2))
+    nearly_refunded = order(status="delivered", shipment=late, refunded_total=D("189.00"))
+    facts = facts_for(retrieved(the_order=nearly_refunded, refund=True))
+    assert facts.shipping_refund == D("14.99")
+    assert not facts.refund.eligible and facts.refund.amount == 0
+    assert "already return what is left" in facts.refund.reason
+
+
 def test_an_unshipped_order_is_not_refunded_but_can_be_cancelled() -> None:
     unshipped = order(status="processing", shipment=None)
     facts = facts_for(retrieved(the_order=unshipped, refund=True))
