@@ -235,7 +235,7 @@ def _refund(
     if remaining <= 0:
         reason = "this order has already been refunded in full"
         if credited:
-            reason = "the discount and shipping-fee refund already return what is left of the order"
+            reason = "this plan's other credits (the discount or the shipping fee) already return what is left of the order"
         return RefundVerdict(False, ZERO, True, reason)
     if (today - delivered).days > policy.refund_window_days:
         return RefundVerdict(
