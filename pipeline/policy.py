@@ -46,9 +46,7 @@ def compute_facts(retrieved: Retrieved, *, now: dt.datetime) -> Facts:
     shipping_refund = _shipping_refund(retrieved.policy, order, shipment["promise_missed"], today)
     # A refund returns what is left after this plan's other credits, so a refund of "the rest"
     # with a discount and the shipping fee on top never pays back more than was paid.
-    credited = (discount.amount if discount and discount.applies else ZERO) + (
-        shipping_refund or ZERO
-    )
+    credited = _credits(discount, shipping_refund)
     refund = _refund(retrieved, order, today, credited) if requests.refund else None
     facts = Facts(
         today=today,
@@ -277,12 +275,13 @@ def _with_handoff(facts: Facts, retrieved: Retrieved) -> Facts:
     return replace(facts, handoff_reason=reason) if reason else facts
 
 
+def _credits(discount: DiscountVerdict | None, shipping_refund: Decimal | None) -> Decimal:
+    """What a plan pays back besides a refund: the loyalty discount and the shipping fee."""
+    return (discount.amount if discount and discount.applies else ZERO) + (shipping_refund or ZERO)
+
+
 def compensation_total(facts: Facts) -> Decimal:
-    total = ZERO
-    if facts.discount and facts.discount.applies:
-        total += facts.discount.amount
-    if facts.shipping_refund:
-        total += facts.shipping_refund
+    total = _credits(facts.discount, facts.shipping_refund)
     if facts.refund and facts.refund.eligible and facts.refund.within_bot_limit:
         total += facts.refund.amount  # what the bot pays at once counts against one limit
     return total
