@@ -131,7 +131,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "support_bot.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "support_bot",
         }

@@ -1,10 +1,15 @@
-"""The embedded cache answers its async methods on the event loop, without a thread hop."""
+"""The project's caches answer their async methods without queueing behind the ORM's thread."""
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+import uuid
 
-from support_bot.cache import LocMemCache
+import pytest
+import redis
+from asgiref.sync import sync_to_async
+
+from support_bot.cache import ASYNC_POOL, LocMemCache, RedisCache
 
 
 @pytest.fixture
@@ -53,3 +58,89 @@ async def test_a_customer_budget_outlives_a_thousand_busy_chats() -> None:
         await budget.charge(f"customer:other-{index}", 1)
         await project_cache.aset(f"chat:rate:other-{index}", 1, timeout=60)
     assert await budget.used("customer:first") == 123
+
+
+# The Redis cache (REDIS_URL): async methods on redis.asyncio, one client per configuration.
+
+
+@pytest.fixture
+def redis_cache(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> RedisCache:
+    def no_hop(*args, **kwargs):
+        raise AssertionError("went through sync_to_async, behind the ORM's thread")
+
+    monkeypatch.setattr("django.core.cache.backends.base.sync_to_async", no_hop)
+    cache = RedisCache(redis_url, {"KEY_PREFIX": f"test-{uuid.uuid4()}"})
+    yield cache
+    cache.delete_many(["a", "b", "c", "d", "e", "f", "n", "zero"])
+
+
+async def test_redis_async_methods_work_without_the_orm_thread(redis_cache: RedisCache) -> None:
+    cache = redis_cache
+    assert await cache.aadd("a", 1) is True
+    assert await cache.aadd("a", 2) is False
+    assert await cache.aget("a") == 1
+    assert await cache.aget("missing", "default") == "default"
+    await cache.aset("b", {"deltas": ["x"]}, timeout=60)
+    assert await cache.aget_many(["a", "b", "missing"]) == {"a": 1, "b": {"deltas": ["x"]}}
+    assert await cache.aincr("a", 5) == 6
+    assert await cache.adecr("a") == 5
+    assert await cache.ahas_key("b") and await cache.atouch("b", 10)
+    assert await cache.aget_or_set("c", 3) == 3
+    await cache.aset_many({"d": 4, "e": 5})
+    await cache.adelete_many(["d"])
+    assert await cache.adelete("e") is True
+    assert not await cache.ahas_key("d")
+    await cache.aset("zero", 1, timeout=0)  # as Django: a zero timeout stores nothing
+    assert await cache.aadd("zero", 1, timeout=0) is True
+    assert not await cache.ahas_key("zero")
+
+
+async def test_redis_async_and_sync_methods_read_each_others_entries(
+    redis_cache: RedisCache,
+) -> None:
+    cache = redis_cache
+    await cache.aset("a", {"deltas": ["x", "y"]}, timeout=60)
+    await cache.aset("n", 7, timeout=60)
+    assert await sync_to_async(cache.get, thread_sensitive=False)("a") == {"deltas": ["x", "y"]}
+    await sync_to_async(cache.set, thread_sensitive=False)("f", [1, 2], 60)
+    await sync_to_async(cache.incr, thread_sensitive=False)("n", 3)
+    assert await cache.aget("f") == [1, 2]
+    assert await cache.aincr("n") == 11
+
+
+async def test_redis_incr_of_a_missing_key_is_an_error_as_in_django(
+    redis_cache: RedisCache,
+) -> None:
+    with pytest.raises(ValueError):
+        await redis_cache.aincr("never-set")
+    assert not await redis_cache.ahas_key("never-set")  # and it is not created either
+
+
+async def test_redis_incr_is_atomic_under_concurrent_callers(redis_cache: RedisCache) -> None:
+    await redis_cache.aset("n", 0, timeout=60)
+    await asyncio.gather(*(redis_cache.aincr("n") for _ in range(200)))
+    assert await redis_cache.aget("n") == 200
+
+
+def test_redis_caches_built_per_context_share_one_client_and_its_connections(
+    redis_url: str,
+) -> None:
+    """Django builds a cache instance per thread and per async context (each socket, each
+    Celery task); each used to open connections of its own that nothing closed."""
+
+    def connections() -> int:
+        return len(redis.Redis.from_url(redis_url).client_list())
+
+    async def many_contexts() -> int:
+        caches = [RedisCache(redis_url, {"KEY_PREFIX": "test-shared"}) for _ in range(200)]
+        assert len({id(cache._client()) for cache in caches}) == 1
+        assert len({id(cache._cache) for cache in caches}) == 1
+        await asyncio.gather(*(cache.aget("x") for cache in caches))
+        await asyncio.gather(*(cache.aget("x") for cache in caches))
+        return connections()
+
+    before = connections()
+    during = asyncio.run(many_contexts())
+    assert during - before <= ASYNC_POOL["max_connections"]
+    # asyncio.run closed its loop, and with it that loop's client and connections.
+    assert connections() <= before + 1  # + the sync pool's one connection, kept for reuse
