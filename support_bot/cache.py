@@ -81,9 +81,9 @@ return redis.call('INCRBY', KEYS[1], ARGV[1])
 
 # Shared by every RedisCache instance. Django builds a cache instance per thread and per async
 # context (each socket's consumer, each Celery task), and Django's Redis client keeps its pools on
-# the instance, so each instance opened connections of its own and nothing closed them: a worker
-# held 4,000 connections to Redis after 800 replies. Clients are kept per configuration (and per
-# event loop for the async ones) instead.
+# the instance, so each instance opened connections of its own and nothing closed them: 2.3-2.7
+# new connections per reply, and a worker went from 510 to 736 in one 10 s run. Clients are kept
+# per configuration (and per event loop for the async ones) instead.
 _sync_clients: dict[str, RedisCacheClient] = {}
 _async_clients: dict[tuple[asyncio.AbstractEventLoop, str], aioredis.Redis] = {}
 _lock = threading.Lock()
