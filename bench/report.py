@@ -267,7 +267,9 @@ def markdown(report: dict[str, Any], chart_name: str | None) -> str:
         "",
         f"Machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory_gb']} GiB, "
         f"{machine['os']}, Python {machine['python']}; load average at start "
-        f"{machine['load_average_at_start']}.",
+        f"{machine['load_average_at_start']}; one-core probe {machine.get('cpu_probe_ms')} ms "
+        "(`bench.machine.cpu_probe_ms`: a fixed workload, lower is faster; compare runs from "
+        "different days by it).",
         "",
         f"Packages: {packages}.",
         "",
