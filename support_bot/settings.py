@@ -150,6 +150,8 @@ else:
     }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+if REDIS_URL:  # kombu's Redis transport with one fix (a worker survives a Redis restart)
+    CELERY_BROKER_TRANSPORT = "support_bot.broker:Transport"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_ACKS_LATE = True
