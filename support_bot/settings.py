@@ -117,16 +117,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 cuts any read after 5 s by default; the channel layer waits on such a
-            # read for events, so without this every idle widget would be dropped every 5 s.
-            # Its pool also refuses a 101st connection at once ("Too many connections"), which
-            # a process streaming a few hundred replies reaches; Redis itself allows 10,000.
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
-                "capacity": 1500,
-                "expiry": 60,
-            },
+            # Pub/sub: one PUBLISH per frame; made safe for a Redis restart (see the class).
+            "BACKEND": "conversations.layers.RedisPubSubChannelLayer",
+            # redis-py 8 cuts any read after 5 s by default; the subscriber waits on such a
+            # read for events, so it must not time out.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
         }
     }
     CACHES = {

@@ -12,6 +12,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 
 from conversations import live
+from conversations.layers import GAP_CLOSE_CODE
 from conversations.limits import MESSAGES_PER_MINUTE, budget_key
 from conversations.models import Conversation, Message
 from conversations.services import conversation_create
@@ -389,3 +390,18 @@ async def test_events_published_for_the_conversation_reach_the_socket(
     chat = await open_chat(conversation, token)
     await live.group_publish(conversation.pk, {"type": "typing", "sender": "agent", "active": True})
     assert await chat.receive() == {"type": "typing", "sender": "agent", "active": True}
+
+
+async def test_a_channel_layer_gap_closes_the_socket_so_the_widget_resumes(
+    new_conversation: Any, open_chat: Any
+) -> None:
+    """The pub/sub layer sends `layer.gap` after its Redis subscription was lost and restored:
+    frames may be missing, so the socket closes (4012) and the widget reconnects and resumes
+    (the widget's own reconnect is covered by the browser test)."""
+    conversation, token = await new_conversation()
+    chat = await open_chat(conversation, token)
+    await get_channel_layer().group_send(live.group_name(conversation.pk), {"type": "layer.gap"})
+    assert await chat.ws.receive_output(RECEIVE_S) == {
+        "type": "websocket.close",
+        "code": GAP_CLOSE_CODE,
+    }

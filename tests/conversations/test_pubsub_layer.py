@@ -1,0 +1,86 @@
+"""The production channel layer (REDIS_URL): channels_redis's pub/sub layer, which says when its
+Redis subscription was lost instead of reconnecting silently, and whose group_add returns only
+once Redis has confirmed the subscription. Against the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from conversations import layers
+from conversations.layers import GAP_EVENT, RedisPubSubChannelLayer
+
+WAIT_S = 10.0
+
+
+@pytest.fixture
+async def named_layer(redis_url: str) -> AsyncIterator[tuple[RedisPubSubChannelLayer, str]]:
+    """A layer whose connections carry a name of their own, so a test can find and cut them."""
+    name = f"layer-test-{uuid.uuid4().hex[:12]}"
+    layer = RedisPubSubChannelLayer(hosts=[{"address": redis_url, "client_name": name}])
+    yield layer, name
+    await layer.flush()
+
+
+async def test_group_frames_reach_every_member_in_order(
+    named_layer: tuple[RedisPubSubChannelLayer, str],
+) -> None:
+    layer, _ = named_layer
+    group = f"conv.{uuid.uuid4().hex}"
+    first, second = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add(group, first)
+    await layer.group_add(group, second)
+    for n in range(5):
+        await layer.group_send(group, {"type": "chat.frame", "n": n})
+    for channel in (first, second):
+        got = [(await asyncio.wait_for(layer.receive(channel), WAIT_S))["n"] for _ in range(5)]
+        assert got == [0, 1, 2, 3, 4]
+
+
+async def test_a_cut_subscription_reaches_every_channel_as_a_gap_then_frames_flow_again(
+    redis_url: str, named_layer: tuple[RedisPubSubChannelLayer, str]
+) -> None:
+    layer, name = named_layer
+    group = f"conv.{uuid.uuid4().hex}"
+    member, bystander = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add(group, member)
+    await layer.group_send(group, {"type": "chat.frame", "n": "before"})
+    assert (await asyncio.wait_for(layer.receive(member), WAIT_S))["n"] == "before"
+
+    admin = aioredis.from_url(redis_url)
+    try:  # what a Redis restart does to the subscriber: its connection is gone
+        subscribers = [
+            client["id"]
+            for client in await admin.client_list()
+            if client["name"] == name and int(client["sub"]) > 0
+        ]
+        assert len(subscribers) == 1
+        await admin.client_kill_filter(_id=subscribers[0])
+    finally:
+        await admin.aclose()
+
+    for channel in (member, bystander):
+        assert await asyncio.wait_for(layer.receive(channel), WAIT_S) == {"type": GAP_EVENT}
+    await layer.group_send(group, {"type": "chat.frame", "n": "after"})
+    assert (await asyncio.wait_for(layer.receive(member), WAIT_S))["n"] == "after"
+
+
+async def test_group_add_waits_for_redis_to_confirm_the_subscription(
+    named_layer: tuple[RedisPubSubChannelLayer, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layer, _ = named_layer
+    monkeypatch.setattr(layers, "SUBSCRIBE_CONFIRM_S", 0.5)
+    channel = await layer.new_channel()  # confirmed as usual
+    confirm = layers._Shard._receive_message
+
+    def confirmations_lost(shard: layers._Shard, message: dict | None) -> None:
+        if message is None or message["type"] != "subscribe":
+            confirm(shard, message)
+
+    monkeypatch.setattr(layers._Shard, "_receive_message", confirmations_lost)
+    with pytest.raises(TimeoutError):
+        await layer.group_add(f"conv.{uuid.uuid4().hex}", channel)
