@@ -1,17 +1,21 @@
 """kombu's Redis transport, with one fix: a worker survives losing Redis while it runs tasks.
 
 With acks_late (settings), a running task's message stays unacknowledged until the task ends.
-When the worker's broker connection breaks (Redis restarting), Celery closes the connection,
-and kombu 5.7's channel close restores the unacknowledged messages through a client pool it
-rebuilds from connection parameters that are already gone: AttributeError ('NoneType' object has
-no attribute 'hostname'), which Celery treats as "Unrecoverable error" and the worker exits.
-Measured: the chaos scenario "Redis restarted for 10 s under traffic" ended with the worker dead
-and every message after the outage unanswered.
+When the worker's broker connection breaks (Redis restarting), Celery closes that connection,
+and kombu 5.7 then touches the closed channel twice, each time through a client pool it rebuilds
+from connection parameters that are already gone:
 
-Here the restore is skipped when the connection is gone: Redis is unreachable then anyway, and
-the messages are still in Redis's unacked set, so the transport's visibility sweep hands them
-out again (settings: CELERY_BROKER_TRANSPORT_OPTIONS) and the task, idempotent per customer
-message, answers exactly once.
+- closing the channel restores its unacknowledged messages;
+- a task that was running finishes later and acknowledges its message on that channel.
+
+Both raise AttributeError ('NoneType' object has no attribute 'hostname' / 'client'), which
+Celery treats as "Unrecoverable error": the worker exits. Measured: the chaos scenario "Redis
+restarted for 10 s under traffic" ended with the worker dead and every later message unanswered.
+
+Here both are skipped once the channel's connection is gone. The messages are still in Redis's
+unacked set, so the transport's visibility sweep hands them out again (settings:
+CELERY_BROKER_TRANSPORT_OPTIONS), and the reply task, idempotent per customer message, does not
+answer twice.
 """
 
 from __future__ import annotations
@@ -25,8 +29,12 @@ logger = logging.getLogger(__name__)
 
 
 class QoS(redis.QoS):
+    def _connection_gone(self) -> bool:
+        transport = self.channel.connection
+        return transport is None or transport.client is None
+
     def restore_unacked(self, client: Any = None) -> Any:
-        if client is None and self.channel.connection.client is None:
+        if client is None and self._connection_gone():
             if self._delivered:
                 logger.warning(
                     "broker connection lost with %d task(s) unacknowledged; they are handed "
@@ -36,6 +44,24 @@ class QoS(redis.QoS):
             self._delivered.clear()
             return None
         return super().restore_unacked(client)
+
+    def ack(self, delivery_tag: Any) -> None:
+        if self._connection_gone():
+            logger.warning(
+                "task finished after its broker connection was lost; its message is handed out "
+                "again after the visibility timeout"
+            )
+            return
+        super().ack(delivery_tag)
+
+    def reject(self, delivery_tag: Any, requeue: bool = False) -> None:
+        if self._connection_gone():
+            logger.warning(
+                "task rejected after its broker connection was lost; its message is handed out "
+                "again after the visibility timeout"
+            )
+            return
+        super().reject(delivery_tag, requeue=requeue)
 
 
 class Channel(redis.Channel):
