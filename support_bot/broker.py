@@ -46,22 +46,23 @@ class QoS(redis.QoS):
         return super().restore_unacked(client)
 
     def ack(self, delivery_tag: Any) -> None:
-        if self._connection_gone():
-            logger.warning(
-                "task finished after its broker connection was lost; its message is handed out "
-                "again after the visibility timeout"
-            )
-            return
-        super().ack(delivery_tag)
+        if not self._left_to_the_sweep("finished"):
+            super().ack(delivery_tag)
 
     def reject(self, delivery_tag: Any, requeue: bool = False) -> None:
-        if self._connection_gone():
-            logger.warning(
-                "task rejected after its broker connection was lost; its message is handed out "
-                "again after the visibility timeout"
-            )
-            return
-        super().reject(delivery_tag, requeue=requeue)
+        if not self._left_to_the_sweep("rejected"):
+            super().reject(delivery_tag, requeue=requeue)
+
+    def _left_to_the_sweep(self, what: str) -> bool:
+        """True (and says so) when a task ends on a channel whose connection is gone."""
+        if not self._connection_gone():
+            return False
+        logger.warning(
+            "task %s after its broker connection was lost; its message is handed out again "
+            "after the visibility timeout",
+            what,
+        )
+        return True
 
 
 class Channel(redis.Channel):
