@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from conversations import chat
+from conversations.dispatch import DirectDispatch
 from conversations.layers import ClosesOnLayerGap
 from conversations.limits import LimitHit, budget_check, budget_key, rate_limit_take
 from conversations.live import (
@@ -40,7 +41,7 @@ class FrameInvalid(ValueError):
         self.client_id = client_id
 
 
-class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
+class ChatConsumer(DirectDispatch, ClosesOnLayerGap, AsyncWebsocketConsumer):
     conversation_id: str
     customer_key: str
 

@@ -11,6 +11,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from conversations.dispatch import DirectDispatch
 from conversations.layers import ClosesOnLayerGap
 from conversations.live import group_name, group_publish
 from conversations.models import Conversation, Message
@@ -19,7 +20,7 @@ from desk.permissions import can_work_queue, display_name
 from desk.presence import agent_seen_async
 
 
-class QueueConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
+class QueueConsumer(DirectDispatch, ClosesOnLayerGap, AsyncWebsocketConsumer):
     async def connect(self) -> None:
         if not await database_sync_to_async(can_work_queue)(self.scope.get("user")):
             await self.close()  # before accept: HTTP 403
@@ -40,7 +41,7 @@ class QueueConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"type": "queue_changed"}))
 
 
-class ConsoleConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
+class ConsoleConsumer(DirectDispatch, ClosesOnLayerGap, AsyncWebsocketConsumer):
     """Presence needs no shared store: a new viewer says hello to the console group, everyone
     there answers it directly, and a leaving viewer says goodbye."""
 
