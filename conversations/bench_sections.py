@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import sqlite3
 import time
@@ -74,7 +75,8 @@ class LoopResult:
     turns: list[Turn] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     wall_s: float = 0.0
-    daphne_cpu_s: float = 0.0
+    # CPU seconds over the loop: Daphne, the fake model server, and this process (the clients).
+    cpu_s: dict[str, float] = field(default_factory=dict)
 
     def count(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -232,13 +234,17 @@ async def closed_loop(
     """Each chat sends, waits for the whole reply, then (with think_s) reads and types for a
     uniformly random pause before its next message, as a person would; without it, at once."""
     result = LoopResult()
-    pid = stack.daphne.pid  # type: ignore[union-attr]
+    pids = {
+        "daphne": stack.daphne.pid,  # type: ignore[union-attr]
+        "fake_model_server": stack.fake.process.pid,  # type: ignore[union-attr]
+        "load_generator": os.getpid(),
+    }
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         sockets, errors = await _open_all(session, stack, chats)
         for kind, count in errors.items():
             result.errors[f"connect_{kind}"] = count
-        cpu_before, started = cpu_s(pid), time.perf_counter()
+        cpu_before, started = {name: cpu_s(pid) for name, pid in pids.items()}, time.perf_counter()
         deadline = started + seconds
 
         async def chat_loop(index: int, ws: aiohttp.ClientWebSocketResponse) -> None:
@@ -258,7 +264,7 @@ async def closed_loop(
 
         await asyncio.gather(*(chat_loop(i, ws) for i, ws in enumerate(sockets)))
         result.wall_s = time.perf_counter() - started
-        result.daphne_cpu_s = cpu_s(pid) - cpu_before
+        result.cpu_s = {name: cpu_s(pid) - cpu_before[name] for name, pid in pids.items()}
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     return result
 
@@ -272,7 +278,14 @@ def _loop_figures(result: LoopResult, chats: int) -> Figures:
         "lost": result.errors.get("lost", 0),
         "errors": result.errors,
         "end_to_end": _percentiles([(t.done - t.sent) * 1000 for t in done if t.done]),
-        "daphne_cpu_busy": round(result.daphne_cpu_s / result.wall_s, 2) if result.wall_s else 0,
+        "daphne_cpu_busy": round(result.cpu_s.get("daphne", 0) / result.wall_s, 2)
+        if result.wall_s
+        else 0,
+        # Where a reply's CPU goes on this machine: the app, and what the bench itself costs.
+        "cpu_ms_per_reply": {
+            name: round(seconds * 1000 / len(done), 2) if done else None
+            for name, seconds in result.cpu_s.items()
+        },
         "wall_s": round(result.wall_s, 1),
     }
 

@@ -34,6 +34,9 @@ async def test_the_live_section_holds_sockets_and_answers_every_message():
         assert loop["completed"] >= loop["chats"]  # every chat got at least one reply
         assert loop["lost"] == 0 and loop["errors"] == {}
         assert loop["replies_per_s"] > 0 and loop["end_to_end"]["n"] == loop["completed"]
+        cpu = loop["cpu_ms_per_reply"]
+        assert set(cpu) == {"daphne", "fake_model_server", "load_generator"}
+        assert cpu["daphne"] > 0 and cpu["load_generator"] > 0  # both did work in the loop
 
     ttft = report["ttft_paced"]
     assert ttft["without_model_trace"] == 0 and ttft["app_added"]["n"] > 0
