@@ -109,23 +109,31 @@ class _Shard(pubsub.RedisSingleShardConnection):
         self.channel_layer.gap()
 
     async def subscribe(self, channel: str) -> None:
+        """Returns once Redis has confirmed the channel's subscription. A second subscriber of
+        a channel whose confirmation is still on its way (a customer's socket and an agent's
+        console joining one conversation at once) waits for the same confirmation."""
         async with self._lock:
-            if channel in self._subscribed_to:
-                return
-            self._ensure_redis()
-            self._ensure_receiver()
-            confirmed = asyncio.get_running_loop().create_future()
-            self._confirmations[channel] = confirmed
-            try:
-                await self._pubsub.subscribe(channel)
-            except BaseException:
-                self._confirmations.pop(channel, None)
-                raise
-            self._subscribed_to.add(channel)
+            confirmed = self._confirmations.get(channel)
+            if confirmed is None:
+                if channel in self._subscribed_to:
+                    return
+                self._ensure_redis()
+                self._ensure_receiver()
+                confirmed = asyncio.get_running_loop().create_future()
+                self._confirmations[channel] = confirmed
+                try:
+                    await self._pubsub.subscribe(channel)
+                except BaseException:
+                    self._confirmations.pop(channel, None)
+                    raise
+                self._subscribed_to.add(channel)
         try:
-            await asyncio.wait_for(confirmed, SUBSCRIBE_CONFIRM_S)
-        finally:
-            self._confirmations.pop(channel, None)
+            # Shielded: one waiter's timeout or cancellation must not cancel the others' wait.
+            await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_CONFIRM_S)
+        except TimeoutError:
+            if self._confirmations.get(channel) is confirmed:
+                del self._confirmations[channel]  # later subscribers do not wait on it again
+            raise
 
     async def _do_receiving(self) -> None:
         """Upstream's loop, but keeping subscribe confirmations (see subscribe) and logging a
@@ -148,7 +156,9 @@ class _Shard(pubsub.RedisSingleShardConnection):
             return
         if message["type"] == "subscribe":
             name = message["channel"]
-            confirmed = self._confirmations.get(name.decode() if isinstance(name, bytes) else name)
+            confirmed = self._confirmations.pop(
+                name.decode() if isinstance(name, bytes) else name, None
+            )
             if confirmed is not None and not confirmed.done():
                 confirmed.set_result(None)
         elif message["type"] == "message":

@@ -84,3 +84,38 @@ async def test_group_add_waits_for_redis_to_confirm_the_subscription(
     monkeypatch.setattr(layers._Shard, "_receive_message", confirmations_lost)
     with pytest.raises(TimeoutError):
         await layer.group_add(f"conv.{uuid.uuid4().hex}", channel)
+
+
+async def test_a_second_member_joining_while_the_subscription_is_unconfirmed_waits_for_it(
+    named_layer: tuple[RedisPubSubChannelLayer, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A customer's socket and an agent's console join one conversation's group at once: the
+    second must not return before Redis has confirmed the group's subscription either."""
+    layer, _ = named_layer
+    first, second = await layer.new_channel(), await layer.new_channel()
+    confirm = layers._Shard._receive_message
+    held: list[tuple[layers._Shard, dict]] = []
+
+    def confirmations_held(shard: layers._Shard, message: dict | None) -> None:
+        if message is not None and message["type"] == "subscribe":
+            held.append((shard, message))
+        else:
+            confirm(shard, message)
+
+    monkeypatch.setattr(layers._Shard, "_receive_message", confirmations_held)
+    group = f"conv.{uuid.uuid4().hex}"
+    joins = [asyncio.create_task(layer.group_add(group, channel)) for channel in (first, second)]
+    for _ in range(50):  # until Redis has answered the group's SUBSCRIBE
+        if held:
+            break
+        await asyncio.sleep(0.02)
+    assert len(held) == 1
+    await asyncio.sleep(0.2)
+    assert not any(join.done() for join in joins)
+
+    monkeypatch.setattr(layers._Shard, "_receive_message", confirm)
+    confirm(*held[0])
+    await asyncio.wait_for(asyncio.gather(*joins), WAIT_S)
+    await layer.group_send(group, {"type": "chat.frame", "n": 1})
+    for channel in (first, second):
+        assert (await asyncio.wait_for(layer.receive(channel), WAIT_S))["n"] == 1
