@@ -17,7 +17,6 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from conversations import chat
-from conversations.dispatch import DirectDispatch
 from conversations.layers import ClosesOnLayerGap
 from conversations.limits import LimitHit, budget_check, budget_key, rate_limit_take
 from conversations.live import (
@@ -41,7 +40,7 @@ class FrameInvalid(ValueError):
         self.client_id = client_id
 
 
-class ChatConsumer(DirectDispatch, ClosesOnLayerGap, AsyncWebsocketConsumer):
+class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
     conversation_id: str
     customer_key: str
 

@@ -11,7 +11,6 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from conversations.dispatch import DirectDispatch
 from conversations.layers import ClosesOnLayerGap
 from conversations.live import group_name, group_publish
 from conversations.models import Conversation, Message
@@ -20,7 +19,7 @@ from desk.permissions import can_work_queue, display_name
 from desk.presence import agent_seen_async
 
 
-class QueueConsumer(DirectDispatch, ClosesOnLayerGap, AsyncWebsocketConsumer):
+class QueueConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
     async def connect(self) -> None:
         if not await database_sync_to_async(can_work_queue)(self.scope.get("user")):
             await self.close()  # before accept: HTTP 403
@@ -41,7 +40,7 @@ class QueueConsumer(DirectDispatch, ClosesOnLayerGap, AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"type": "queue_changed"}))
 
 
-class ConsoleConsumer(DirectDispatch, ClosesOnLayerGap, AsyncWebsocketConsumer):
+class ConsoleConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
     """Presence needs no shared store: a new viewer says hello to the console group, everyone
     there answers it directly, and a leaving viewer says goodbye."""
 

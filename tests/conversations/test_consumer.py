@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from typing import Any
 
-import channels.consumer
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -391,26 +390,6 @@ async def test_events_published_for_the_conversation_reach_the_socket(
     chat = await open_chat(conversation, token)
     await live.group_publish(conversation.pk, {"type": "typing", "sender": "agent", "active": True})
     assert await chat.receive() == {"type": "typing", "sender": "agent", "active": True}
-
-
-async def test_a_group_frame_reaches_the_socket_without_a_hop_to_the_database_thread(
-    new_conversation: Any, open_chat: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Channels' dispatch would run close_old_connections in the sync thread before each
-    event; a reply's dozen frames then queue behind the pipeline's queries (DirectDispatch)."""
-    conversation, token = await new_conversation()
-    chat = await open_chat(conversation, token)
-    hops = []
-
-    async def counted() -> None:
-        hops.append(1)
-
-    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
-    await live.group_publish(conversation.pk, {"type": "typing", "sender": "agent", "active": True})
-    assert await chat.receive() == {"type": "typing", "sender": "agent", "active": True}
-    await chat.send({"type": "ping"})
-    assert (await chat.receive())["type"] == "pong"
-    assert hops == []
 
 
 async def test_a_channel_layer_gap_closes_the_socket_so_the_widget_resumes(
