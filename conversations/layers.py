@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -96,7 +97,8 @@ class _Shard(pubsub.RedisSingleShardConnection):
 
     def __init__(self, host: dict[str, Any], channel_layer: _LoopLayer) -> None:
         super().__init__(host, channel_layer)
-        self._confirmations: dict[str, asyncio.Future[None]] = {}
+        # Per channel, one future per SUBSCRIBE sent and not yet confirmed, oldest first.
+        self._confirmations: dict[str, deque[asyncio.Future[None]]] = {}
 
     def _ensure_redis(self) -> None:
         if self._redis is None:
@@ -113,27 +115,35 @@ class _Shard(pubsub.RedisSingleShardConnection):
         a channel whose confirmation is still on its way (a customer's socket and an agent's
         console joining one conversation at once) waits for the same confirmation."""
         async with self._lock:
-            confirmed = self._confirmations.get(channel)
-            if confirmed is None:
-                if channel in self._subscribed_to:
+            pending = self._confirmations.get(channel)
+            if channel in self._subscribed_to:
+                if not pending:
                     return
+                confirmed = pending[-1]  # the latest SUBSCRIBE's
+            else:
                 self._ensure_redis()
                 self._ensure_receiver()
                 confirmed = asyncio.get_running_loop().create_future()
-                self._confirmations[channel] = confirmed
+                self._confirmations.setdefault(channel, deque()).append(confirmed)
                 try:
                     await self._pubsub.subscribe(channel)
                 except BaseException:
-                    self._confirmations.pop(channel, None)
+                    self._confirmation_drop(channel, confirmed)
                     raise
                 self._subscribed_to.add(channel)
         try:
             # Shielded: one waiter's timeout or cancellation must not cancel the others' wait.
             await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_CONFIRM_S)
         except TimeoutError:
-            if self._confirmations.get(channel) is confirmed:
-                del self._confirmations[channel]  # later subscribers do not wait on it again
+            self._confirmation_drop(channel, confirmed)  # later subscribers do not wait on it
             raise
+
+    def _confirmation_drop(self, channel: str, confirmed: asyncio.Future[None]) -> None:
+        pending = self._confirmations.get(channel)
+        if pending and confirmed in pending:
+            pending.remove(confirmed)
+        if not pending:
+            self._confirmations.pop(channel, None)
 
     async def _do_receiving(self) -> None:
         """Upstream's loop, but keeping subscribe confirmations (see subscribe) and logging a
@@ -156,11 +166,15 @@ class _Shard(pubsub.RedisSingleShardConnection):
             return
         if message["type"] == "subscribe":
             name = message["channel"]
-            confirmed = self._confirmations.pop(
-                name.decode() if isinstance(name, bytes) else name, None
-            )
-            if confirmed is not None and not confirmed.done():
-                confirmed.set_result(None)
+            # Redis answers each SUBSCRIBE in order: this one confirms the channel's oldest.
+            channel = name.decode() if isinstance(name, bytes) else name
+            pending = self._confirmations.get(channel)
+            if pending:
+                confirmed = pending.popleft()
+                if not pending:
+                    del self._confirmations[channel]
+                if not confirmed.done():
+                    confirmed.set_result(None)
         elif message["type"] == "message":
             super()._receive_message(message)
 

@@ -119,3 +119,45 @@ async def test_a_second_member_joining_while_the_subscription_is_unconfirmed_wai
     await layer.group_send(group, {"type": "chat.frame", "n": 1})
     for channel in (first, second):
         assert (await asyncio.wait_for(layer.receive(channel), WAIT_S))["n"] == 1
+
+
+async def test_a_group_left_and_joined_again_before_redis_confirms_subscribes_again(
+    named_layer: tuple[RedisPubSubChannelLayer, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A socket closing while its join is unconfirmed unsubscribes the group; the next join
+    must send its own SUBSCRIBE and wait for that one, not for the first one's confirmation."""
+    layer, _ = named_layer
+    first, second = await layer.new_channel(), await layer.new_channel()
+    confirm = layers._Shard._receive_message
+    held: list[tuple[layers._Shard, dict]] = []
+
+    def confirmations_held(shard: layers._Shard, message: dict | None) -> None:
+        if message is not None and message["type"] == "subscribe":
+            held.append((shard, message))
+        else:
+            confirm(shard, message)
+
+    async def held_count(count: int) -> None:
+        for _ in range(50):
+            if len(held) >= count:
+                return
+            await asyncio.sleep(0.02)
+
+    monkeypatch.setattr(layers._Shard, "_receive_message", confirmations_held)
+    group = f"conv.{uuid.uuid4().hex}"
+    leaving = asyncio.create_task(layer.group_add(group, first))
+    await held_count(1)
+    await layer.group_discard(group, first)
+    joining = asyncio.create_task(layer.group_add(group, second))
+    await held_count(2)
+    assert len(held) == 2  # the second join sent a SUBSCRIBE of its own
+
+    monkeypatch.setattr(layers._Shard, "_receive_message", confirm)
+    confirm(*held[0])
+    await asyncio.wait_for(leaving, WAIT_S)
+    await asyncio.sleep(0.1)
+    assert not joining.done()  # the first SUBSCRIBE's answer is not the second's
+    confirm(*held[1])
+    await asyncio.wait_for(joining, WAIT_S)
+    await layer.group_send(group, {"type": "chat.frame", "n": 1})
+    assert (await asyncio.wait_for(layer.receive(second), WAIT_S))["n"] == 1
