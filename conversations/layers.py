@@ -24,6 +24,8 @@ from channels_redis import pubsub
 from channels_redis.utils import _wrap_close, create_pool, decode_hosts
 from redis import asyncio as aioredis
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 CLEAN_EVERY_S = 1.0
 
@@ -96,7 +98,11 @@ class _Shard(pubsub.RedisSingleShardConnection):
     channel_layer: _LoopLayer
 
     def __init__(self, host: dict[str, Any], channel_layer: _LoopLayer) -> None:
-        super().__init__(host, channel_layer)
+        # One retry on a fresh connection: after Redis restarts, each pooled connection fails
+        # its first command ("Connection closed by server"), and redis-py retries none by
+        # default on a pool it is given. A frame published then was dropped after the
+        # subscriber's gap had already been sent, so no socket learnt of it (CI's chaos run).
+        super().__init__({"retry": Retry(NoBackoff(), 1), **host}, channel_layer)
         # Per channel, one future per SUBSCRIBE sent and not yet confirmed, oldest first.
         self._confirmations: dict[str, deque[asyncio.Future[None]]] = {}
 

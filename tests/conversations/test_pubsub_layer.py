@@ -69,6 +69,35 @@ async def test_a_cut_subscription_reaches_every_channel_as_a_gap_then_frames_flo
     assert (await asyncio.wait_for(layer.receive(member), WAIT_S))["n"] == "after"
 
 
+async def test_a_frame_published_on_a_connection_redis_dropped_still_arrives(
+    redis_url: str, named_layer: tuple[RedisPubSubChannelLayer, str]
+) -> None:
+    """After a Redis restart every pooled publishing connection is dead; the first frame on
+    one must go out on a fresh connection, not be dropped unannounced."""
+    layer, name = named_layer
+    group = f"conv.{uuid.uuid4().hex}"
+    member = await layer.new_channel()
+    await layer.group_add(group, member)
+    await layer.group_send(group, {"type": "chat.frame", "n": "before"})
+    assert (await asyncio.wait_for(layer.receive(member), WAIT_S))["n"] == "before"
+
+    admin = aioredis.from_url(redis_url)
+    try:
+        publishers = [
+            client["id"]
+            for client in await admin.client_list()
+            if client["name"] == name and int(client["sub"]) == 0
+        ]
+        assert publishers
+        for client_id in publishers:
+            await admin.client_kill_filter(_id=client_id)
+    finally:
+        await admin.aclose()
+
+    await layer.group_send(group, {"type": "chat.frame", "n": "after"})
+    assert (await asyncio.wait_for(layer.receive(member), WAIT_S))["n"] == "after"
+
+
 async def test_group_add_waits_for_redis_to_confirm_the_subscription(
     named_layer: tuple[RedisPubSubChannelLayer, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
