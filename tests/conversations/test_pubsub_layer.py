@@ -26,6 +26,53 @@ async def named_layer(redis_url: str) -> AsyncIterator[tuple[RedisPubSubChannelL
     await layer.flush()
 
 
+async def connections_cut(redis_url: str, name: str, *, subscriber: bool) -> int:
+    """Kill the layer's subscriber connection, or its publishing ones, as a Redis restart
+    would; returns how many were cut."""
+    admin = aioredis.from_url(redis_url)
+    try:
+        ids = [
+            client["id"]
+            for client in await admin.client_list()
+            if client["name"] == name and (int(client["sub"]) > 0) == subscriber
+        ]
+        for client_id in ids:
+            await admin.client_kill_filter(_id=client_id)
+    finally:
+        await admin.aclose()
+    return len(ids)
+
+
+class HeldConfirmations:
+    """Redis's answers to SUBSCRIBE, held back from the layer until the test releases one;
+    after the first release, later answers pass straight through."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.held: list[tuple[layers._Shard, dict]] = []
+        self.holding = True
+        confirm = layers._Shard._receive_message
+        self._confirm = confirm
+
+        def receive(shard: layers._Shard, message: dict | None) -> None:
+            if self.holding and message is not None and message["type"] == "subscribe":
+                self.held.append((shard, message))
+            else:
+                confirm(shard, message)
+
+        monkeypatch.setattr(layers._Shard, "_receive_message", receive)
+
+    async def until(self, count: int) -> None:
+        """Wait (up to a second) until Redis has answered `count` SUBSCRIBEs."""
+        for _ in range(50):
+            if len(self.held) >= count:
+                return
+            await asyncio.sleep(0.02)
+
+    def release(self, index: int) -> None:
+        self.holding = False
+        self._confirm(*self.held[index])
+
+
 async def test_group_frames_reach_every_member_in_order(
     named_layer: tuple[RedisPubSubChannelLayer, str],
 ) -> None:
@@ -51,17 +98,8 @@ async def test_a_cut_subscription_reaches_every_channel_as_a_gap_then_frames_flo
     await layer.group_send(group, {"type": "chat.frame", "n": "before"})
     assert (await asyncio.wait_for(layer.receive(member), WAIT_S))["n"] == "before"
 
-    admin = aioredis.from_url(redis_url)
-    try:  # what a Redis restart does to the subscriber: its connection is gone
-        subscribers = [
-            client["id"]
-            for client in await admin.client_list()
-            if client["name"] == name and int(client["sub"]) > 0
-        ]
-        assert len(subscribers) == 1
-        await admin.client_kill_filter(_id=subscribers[0])
-    finally:
-        await admin.aclose()
+    # What a Redis restart does to the subscriber: its connection is gone.
+    assert await connections_cut(redis_url, name, subscriber=True) == 1
 
     for channel in (member, bystander):
         assert await asyncio.wait_for(layer.receive(channel), WAIT_S) == {"type": GAP_EVENT}
@@ -81,18 +119,7 @@ async def test_a_frame_published_on_a_connection_redis_dropped_still_arrives(
     await layer.group_send(group, {"type": "chat.frame", "n": "before"})
     assert (await asyncio.wait_for(layer.receive(member), WAIT_S))["n"] == "before"
 
-    admin = aioredis.from_url(redis_url)
-    try:
-        publishers = [
-            client["id"]
-            for client in await admin.client_list()
-            if client["name"] == name and int(client["sub"]) == 0
-        ]
-        assert publishers
-        for client_id in publishers:
-            await admin.client_kill_filter(_id=client_id)
-    finally:
-        await admin.aclose()
+    assert await connections_cut(redis_url, name, subscriber=False) > 0
 
     await layer.group_send(group, {"type": "chat.frame", "n": "after"})
     assert (await asyncio.wait_for(layer.receive(member), WAIT_S))["n"] == "after"
@@ -104,13 +131,7 @@ async def test_group_add_waits_for_redis_to_confirm_the_subscription(
     layer, _ = named_layer
     monkeypatch.setattr(layers, "SUBSCRIBE_CONFIRM_S", 0.5)
     channel = await layer.new_channel()  # confirmed as usual
-    confirm = layers._Shard._receive_message
-
-    def confirmations_lost(shard: layers._Shard, message: dict | None) -> None:
-        if message is None or message["type"] != "subscribe":
-            confirm(shard, message)
-
-    monkeypatch.setattr(layers._Shard, "_receive_message", confirmations_lost)
+    HeldConfirmations(monkeypatch)  # and never released: lost
     with pytest.raises(TimeoutError):
         await layer.group_add(f"conv.{uuid.uuid4().hex}", channel)
 
@@ -122,28 +143,15 @@ async def test_a_second_member_joining_while_the_subscription_is_unconfirmed_wai
     second must not return before Redis has confirmed the group's subscription either."""
     layer, _ = named_layer
     first, second = await layer.new_channel(), await layer.new_channel()
-    confirm = layers._Shard._receive_message
-    held: list[tuple[layers._Shard, dict]] = []
-
-    def confirmations_held(shard: layers._Shard, message: dict | None) -> None:
-        if message is not None and message["type"] == "subscribe":
-            held.append((shard, message))
-        else:
-            confirm(shard, message)
-
-    monkeypatch.setattr(layers._Shard, "_receive_message", confirmations_held)
+    confirmations = HeldConfirmations(monkeypatch)
     group = f"conv.{uuid.uuid4().hex}"
     joins = [asyncio.create_task(layer.group_add(group, channel)) for channel in (first, second)]
-    for _ in range(50):  # until Redis has answered the group's SUBSCRIBE
-        if held:
-            break
-        await asyncio.sleep(0.02)
-    assert len(held) == 1
+    await confirmations.until(1)
+    assert len(confirmations.held) == 1
     await asyncio.sleep(0.2)
     assert not any(join.done() for join in joins)
 
-    monkeypatch.setattr(layers._Shard, "_receive_message", confirm)
-    confirm(*held[0])
+    confirmations.release(0)
     await asyncio.wait_for(asyncio.gather(*joins), WAIT_S)
     await layer.group_send(group, {"type": "chat.frame", "n": 1})
     for channel in (first, second):
@@ -157,36 +165,20 @@ async def test_a_group_left_and_joined_again_before_redis_confirms_subscribes_ag
     must send its own SUBSCRIBE and wait for that one, not for the first one's confirmation."""
     layer, _ = named_layer
     first, second = await layer.new_channel(), await layer.new_channel()
-    confirm = layers._Shard._receive_message
-    held: list[tuple[layers._Shard, dict]] = []
-
-    def confirmations_held(shard: layers._Shard, message: dict | None) -> None:
-        if message is not None and message["type"] == "subscribe":
-            held.append((shard, message))
-        else:
-            confirm(shard, message)
-
-    async def held_count(count: int) -> None:
-        for _ in range(50):
-            if len(held) >= count:
-                return
-            await asyncio.sleep(0.02)
-
-    monkeypatch.setattr(layers._Shard, "_receive_message", confirmations_held)
+    confirmations = HeldConfirmations(monkeypatch)
     group = f"conv.{uuid.uuid4().hex}"
     leaving = asyncio.create_task(layer.group_add(group, first))
-    await held_count(1)
+    await confirmations.until(1)
     await layer.group_discard(group, first)
     joining = asyncio.create_task(layer.group_add(group, second))
-    await held_count(2)
-    assert len(held) == 2  # the second join sent a SUBSCRIBE of its own
+    await confirmations.until(2)
+    assert len(confirmations.held) == 2  # the second join sent a SUBSCRIBE of its own
 
-    monkeypatch.setattr(layers._Shard, "_receive_message", confirm)
-    confirm(*held[0])
+    confirmations.release(0)
     await asyncio.wait_for(leaving, WAIT_S)
     await asyncio.sleep(0.1)
     assert not joining.done()  # the first SUBSCRIBE's answer is not the second's
-    confirm(*held[1])
+    confirmations.release(1)
     await asyncio.wait_for(joining, WAIT_S)
     await layer.group_send(group, {"type": "chat.frame", "n": 1})
     assert (await asyncio.wait_for(layer.receive(second), WAIT_S))["n"] == 1
