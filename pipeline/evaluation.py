@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llm.gateway import Gateway, get_gateway
-from llm.offline.intent import INTENTS, classify
+from pipeline.offline.intent import INTENTS, classify
 from pipeline.intent import intent_stage
 
 

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from llm.fake_server import echo_responder
-from llm.offline.entities import extract_entities
-from llm.offline.intent import classify
+from pipeline.offline.entities import extract_entities
+from pipeline.offline.intent import classify
 from pipeline.prompts import read_tagged
 
 OPENERS = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from llm.gateway import Gateway, RequestBudget
-from llm.offline.intent import INTENTS, classify
+from pipeline.offline.intent import INTENTS, classify
 from llm.types import ChatRequest, Completion
 from pipeline import prompts
 from pipeline.tracing import stage_trace

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llm.offline.intent import INTENTS
+from pipeline.offline.intent import INTENTS
 
 TAG = "<<support_bot:{stage}>>"
 

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, replace
 
-from llm.offline.entities import Entities, extract_entities, looks_like_injection
+from pipeline.offline.entities import Entities, extract_entities, looks_like_injection
 from orders import selectors
 from orders.models import Customer
 from pipeline import views

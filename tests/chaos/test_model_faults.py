@@ -18,7 +18,7 @@ from asgiref.sync import sync_to_async
 from llm.config import BreakerConfig, RetryConfig, TimeoutConfig
 from llm.fake_server import FakeLLMServer
 from llm.gateway import Gateway
-from llm.offline.intent import classify
+from pipeline.offline.intent import classify
 from pipeline.models import ModelCall, PipelineTrace
 from tests.chaos.conftest import (
     BACKUP,

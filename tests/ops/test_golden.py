@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from conversations.models import Conversation, Message
-from llm.offline.intent import classify
+from pipeline.offline.intent import classify
 from ops.golden import golden_case_promote
 from ops.models import GoldenCase
 from orders.demo import FLAGSHIP_EMAIL, FLAGSHIP_ORDER

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from llm.offline.entities import extract_entities, looks_like_injection
+from pipeline.offline.entities import extract_entities, looks_like_injection
 
 FLAGSHIP = (
     "I ordered product #4521 on November 28th with express shipping, but it's been 12 days and "

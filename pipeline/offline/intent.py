@@ -15,8 +15,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cache
 
-from llm.offline.intent_data import generic_words, load_examples
-from llm.offline.text_features import features, tokens
+from pipeline.offline.intent_data import generic_words, load_examples
+from pipeline.offline.text_features import features, tokens
 
 INTENTS: tuple[str, ...] = (
     "order_status",

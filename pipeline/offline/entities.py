@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from llm.offline.entity_dates import DateMention, Duration, find_dates, find_durations
+from pipeline.offline.entity_dates import DateMention, Duration, find_dates, find_durations
 
 
 @dataclass(frozen=True)

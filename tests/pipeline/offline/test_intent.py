@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from llm.offline.intent import INTENTS, IntentPrediction, classify
+from pipeline.offline.intent import INTENTS, IntentPrediction, classify
 
 FLAGSHIP = (
     "I ordered product #4521 on November 28th with express shipping, but it's been 12 days and "
