@@ -1,7 +1,7 @@
 """Benchmark sections: a name and a callable returning a dict of figures.
 
-A section registers itself with @register("name") in a module named `bench_sections.py` in any
-installed app (or in bench/ itself); `manage.py bench` discovers them. The callable takes a
+A section registers itself with @register("name") in its module under bench/sections/, and
+importing bench.sections registers them all (`manage.py bench` does). The callable takes a
 BenchContext and may be sync or async.
 """
 
@@ -47,16 +47,6 @@ def unregister(name: str) -> None:
 
 def sections() -> dict[str, Section]:
     return dict(_SECTIONS)
-
-
-def autodiscover() -> None:
-    from django.utils.module_loading import autodiscover_modules
-
-    # The sections that live in bench/ itself register when imported.
-    import bench.celery_latency
-    import bench.client  # noqa: F401
-
-    autodiscover_modules("bench_sections")
 
 
 def run_section(section: Section, context: BenchContext) -> Figures:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-OURS = "gateway (httpx + aiohttp transport)"  # as bench.client names it
+OURS = "gateway (httpx + aiohttp transport)"  # as bench.sections.client names it
 GENERIC_ROWS_MAX = 12
 
 

@@ -17,8 +17,10 @@ import math
 import uuid
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
+from django.db import transaction
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,26 @@ async def group_publish(conversation_id: uuid.UUID | str, frame: dict[str, Any])
         await layer.group_send(group_name(conversation_id), {"type": FRAME_EVENT, "frame": frame})
     except REDIS_DOWN as exc:
         logger.warning("frame for %s not sent, the channel layer is down: %s", conversation_id, exc)
+
+
+def publish_on_commit(conversation_id: uuid.UUID | str, *frames: dict[str, Any]) -> None:
+    """Send frames that report a write once its transaction commits: a socket told first would
+    read the old state, and a rolled-back write must announce nothing. Every such frame (a
+    handoff, an agent's or the system's message, a bot reply written after its stream) goes
+    out through here; outside a transaction they go at once."""
+    transaction.on_commit(lambda: _publish_now(str(conversation_id), frames))
+
+
+def _publish_now(conversation_id: str, frames: tuple[dict[str, Any], ...]) -> None:
+    try:
+        async_to_sync(_publish_all)(conversation_id, frames)
+    except Exception:  # the write stands; `resume` and the state sent on reconnect catch up
+        logger.exception("publishing frames for %s failed", conversation_id)
+
+
+async def _publish_all(conversation_id: str, frames: tuple[dict[str, Any], ...]) -> None:
+    for frame in frames:
+        await group_publish(conversation_id, frame)
 
 
 async def stream_buffers_get(
@@ -188,6 +210,12 @@ class LivePublisher:
             await cache.aset(key, value, timeout=BUFFER_TTL_S)
         except REDIS_DOWN as exc:
             logger.warning("stream buffer %s not written, the cache is down: %s", key, exc)
+
+    async def finished(self, frame: dict[str, Any]) -> None:
+        """The reply's final `message` frame went out by another path (publish_on_commit): drop
+        what this publisher kept for its resume."""
+        async with self._lock:
+            await self._finish(frame)
 
     async def _finish(self, frame: dict[str, Any]) -> None:
         self._sent.pop(frame["message_id"], None)

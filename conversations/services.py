@@ -120,28 +120,15 @@ def _existing_message(
     return None
 
 
-@dataclass(frozen=True)
-class HandoffState:
-    state: str
-    position: int | None
-    agent: str | None
+def conversation_verify(*, conversation_id: uuid.UUID | str, customer_id: int) -> None:
+    """Bind an anonymous conversation to the customer who proved who they are in the chat."""
+    Conversation.objects.filter(pk=conversation_id, customer__isnull=True).update(
+        customer_id=customer_id, verified_in_chat=True
+    )
 
 
-def handoff_enqueue(
-    *, conversation_id: uuid.UUID | str, reason: str, intent: str = ""
-) -> HandoffState:
-    """Put a conversation in the human queue (once) and say where it stands.
-
-    The desk owns the queue's rules (priority, SLA, round-robin assignment, its event log). It
-    is imported here rather than at the top because the desk app is built on this one.
-    """
-    from desk.services import handoff_enqueue as desk_handoff_enqueue
-
-    return desk_handoff_enqueue(conversation_id=conversation_id, reason=reason, intent=intent)
-
-
-def queue_position(*, conversation: Conversation) -> int:
-    ahead = Conversation.objects.filter(
-        status=Conversation.Status.QUEUED, queued_at__lt=conversation.queued_at
-    ).count()
-    return ahead + 1
+def csat_record(*, conversation_id: uuid.UUID | str, score: int, comment: str) -> None:
+    conversation = Conversation.objects.get(pk=conversation_id)
+    conversation.csat_score = score
+    conversation.csat_comment = comment
+    conversation.save(update_fields=["csat_score", "csat_comment", "updated_at"])

@@ -11,12 +11,12 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from conversations.layers import ClosesOnLayerGap
 from conversations.live import group_name, group_publish
 from conversations.models import Conversation, Message
 from desk.events import CONSOLE_EVENT, QUEUE_GROUP, console_group
 from desk.permissions import can_work_queue, display_name
 from desk.presence import agent_seen_async
+from support_bot.channel_layers import ClosesOnLayerGap
 
 
 class QueueConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -18,17 +19,14 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from conversations.chat import handoff_frame
-from conversations.live import group_name
+from conversations.live import group_publish
 from conversations.models import Conversation
-from conversations.services import HandoffState
 
 logger = logging.getLogger(__name__)
 
 QUEUE_GROUP = "desk.queue"
 QUEUE_EVENT = "desk.queue_changed"  # handled by QueueConsumer.desk_queue_changed
 CONSOLE_EVENT = "desk.console"  # handled by ConsoleConsumer.desk_console
-FRAME_EVENT = "chat.frame"  # what conversations.live sends to `conv.<id>`
 MAX_POSITION_UPDATES = 500
 
 Frame = tuple[str, dict[str, Any]]  # (conversation id, frame)
@@ -38,8 +36,25 @@ def console_group(conversation_id: uuid.UUID | str) -> str:
     return f"desk.conv.{conversation_id}"
 
 
+@dataclass(frozen=True)
+class HandoffState:
+    """Where a customer stands with the people: the protocol's `handoff` frame."""
+
+    state: str  # queued | assigned | resolved
+    position: int | None
+    agent: str | None
+
+    def frame(self) -> dict[str, Any]:
+        return {
+            "type": "handoff",
+            "state": self.state,
+            "position": self.position,
+            "agent": self.agent,
+        }
+
+
 def handoff_frame_for(conversation_id: uuid.UUID | str, state: HandoffState) -> Frame:
-    return str(conversation_id), handoff_frame(state)
+    return str(conversation_id), state.frame()
 
 
 def publish_after_commit(
@@ -76,7 +91,7 @@ def _send_now(
 async def _send(frames: list[Frame], queue_changed: bool, console: list[Frame]) -> None:
     layer = get_channel_layer()
     for conversation_id, frame in frames:
-        await layer.group_send(group_name(conversation_id), {"type": FRAME_EVENT, "frame": frame})
+        await group_publish(conversation_id, frame)
     for conversation_id, event in console:
         await layer.group_send(
             console_group(conversation_id), {"type": CONSOLE_EVENT, "event": event}

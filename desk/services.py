@@ -7,30 +7,25 @@ customer's widget hears a `handoff` frame, queue pages hear that the queue chang
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import MAX_MESSAGE_CHARS, Conversation, Message
 from conversations.selectors import message_frame
-from conversations.services import HandoffState, message_create, queue_position
-from desk.assignment import agent_load, agent_next, assignment_take, queue_order
-from desk.events import handoff_frame_for, publish_after_commit
+from conversations.services import message_create
+from desk.assignment import agent_load, assignment_take
+from desk.events import HandoffState, handoff_frame_for, publish_after_commit
 from desk.models import AgentProfile, ConversationNote, HandoffEvent
 from desk.permissions import can_work_queue, display_name
 from desk.presence import agent_seen
-from pipeline.models import PipelineTrace
+from desk.queue import assigned_frame, handoff_log, offer_to_next_agent, queue_assign_waiting
 
 Status = Conversation.Status
 Priority = Conversation.Priority
-VIP_TIER_CODES = frozenset({"vip"})
-URGENT_REASON_WORDS = ("legal threat",)
-HIGH_REASON_WORDS = ("over the bot's",)  # refunds and compensation past the bot's limit
 MAX_NOTE_CHARS = 4000
 
 
@@ -46,132 +41,6 @@ class HandoffResult:
     agent: str | None = None
 
 
-# Entering the queue.
-
-
-def handoff_priority(*, reason: str, customer: Any) -> int:
-    """Legal threats are urgent; money over the bot's limit and VIP customers come next."""
-    text = reason.lower()
-    if any(word in text for word in URGENT_REASON_WORDS):
-        return Priority.URGENT
-    if any(word in text for word in HIGH_REASON_WORDS):
-        return Priority.HIGH
-    if customer is not None and customer.tier.code in VIP_TIER_CODES:
-        return Priority.HIGH
-    return Priority.NORMAL
-
-
-def sla_due(*, queued_at: dt.datetime, priority: int) -> dt.datetime:
-    return queued_at + dt.timedelta(minutes=settings.HANDOFF_SLA_MINUTES[priority])
-
-
-def handoff_enqueue(
-    *, conversation_id: uuid.UUID | str, reason: str, intent: str = ""
-) -> HandoffState:
-    """Queue a conversation for a person (once), then offer it to the next available agent.
-
-    The caller publishes the returned state to the customer; this publishes to the desk only.
-    Asking again while queued can only raise the priority, never lose the place in line.
-    """
-    with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-        if conversation.status == Status.ASSIGNED:
-            return HandoffState("assigned", None, display_name(conversation.assigned_agent))
-        priority = handoff_priority(reason=reason, customer=conversation.customer)
-        if conversation.status == Status.QUEUED:
-            _priority_raise(conversation, priority, reason)
-        else:
-            _queue_join(conversation, reason=reason, intent=intent, priority=priority)
-        agent = _offer(conversation)
-        publish_after_commit(queue_changed=True)
-    if agent is not None:
-        return HandoffState("assigned", None, display_name(agent))
-    return HandoffState("queued", queue_position(conversation=conversation), None)
-
-
-def _queue_join(conversation: Conversation, *, reason: str, intent: str, priority: int) -> None:
-    now = timezone.now()
-    conversation.status = Status.QUEUED
-    conversation.queued_at = now
-    conversation.handoff_reason = reason[:200]
-    conversation.intent = intent or _latest_intent(conversation) or conversation.intent
-    conversation.priority = priority
-    conversation.sla_due_at = sla_due(queued_at=now, priority=priority)
-    conversation.assigned_agent = None
-    conversation.resolved_at = None
-    conversation.save(
-        update_fields=[
-            "status",
-            "queued_at",
-            "handoff_reason",
-            "intent",
-            "priority",
-            "sla_due_at",
-            "assigned_agent",
-            "resolved_at",
-            "updated_at",
-        ]
-    )
-    HandoffEvent.objects.create(conversation=conversation, kind=HandoffEvent.Kind.QUEUED, at=now)
-
-
-def _latest_intent(conversation: Conversation) -> str:
-    """A customer who presses "talk to a human" says nothing new: the last run's intent stands."""
-    return (
-        PipelineTrace.objects.filter(conversation=conversation)
-        .order_by("-created_at", "-pk")
-        .values_list("intent", flat=True)
-        .first()
-        or ""
-    )
-
-
-def _priority_raise(conversation: Conversation, priority: int, reason: str) -> None:
-    """A more urgent reason (say, a legal threat while waiting) is the one agents should read."""
-    if priority >= conversation.priority:
-        return
-    conversation.priority = priority
-    conversation.handoff_reason = reason[:200]
-    conversation.sla_due_at = sla_due(queued_at=conversation.queued_at, priority=priority)
-    conversation.save(update_fields=["priority", "handoff_reason", "sla_due_at", "updated_at"])
-
-
-def _offer(conversation: Conversation, exclude_user_ids: tuple[int, ...] = ()) -> Any | None:
-    """Round-robin: give a queued conversation to the next agent with room, if any."""
-    profile = agent_next(exclude_user_ids=exclude_user_ids)
-    if profile is None:
-        return None
-    now = timezone.now()
-    if not assignment_take(conversation_id=conversation.pk, user=profile.user, now=now):
-        return None
-    _log(conversation.pk, HandoffEvent.Kind.ASSIGNED, actor=None, agent=profile.user, at=now)
-    return profile.user
-
-
-def queue_assign_waiting() -> int:
-    """Hand waiting conversations to available agents until no one has room; how many moved."""
-    moved = 0
-    waiting = Conversation.objects.filter(status=Status.QUEUED)
-    with transaction.atomic():
-        for pk in waiting.order_by(*queue_order()).values_list("pk", flat=True)[:200]:
-            # The conversation's lock before the agents' (as everywhere), skipping one that
-            # another transaction is already placing: no two assigners can deadlock.
-            conversation = waiting.select_for_update(skip_locked=True).filter(pk=pk).first()
-            if conversation is None:
-                continue
-            agent = _offer(conversation)
-            if agent is None:
-                break
-            moved += 1
-            publish_after_commit(
-                frames=[_assigned_frame(conversation.pk, agent)],
-                positions_from=conversation.queued_at,
-            )
-        if moved:
-            publish_after_commit(queue_changed=True)
-    return moved
-
-
 # Agents acting on a conversation.
 
 
@@ -185,13 +54,15 @@ def handoff_claim(*, conversation_id: uuid.UUID | str, agent: Any) -> HandoffRes
         conversation = Conversation.objects.select_related("assigned_agent").get(pk=conversation_id)
         if not won:
             return _claim_lost(conversation, agent)
-        _log(conversation.pk, HandoffEvent.Kind.CLAIMED, actor=agent, agent=agent, at=now)
+        handoff_log(conversation.pk, HandoffEvent.Kind.CLAIMED, actor=agent, agent=agent, at=now)
         publish_after_commit(
-            frames=[_assigned_frame(conversation.pk, agent)],
+            frames=[assigned_frame(conversation.pk, agent)],
             positions_from=conversation.queued_at,
             queue_changed=True,
         )
-    return HandoffResult(True, "You have claimed this conversation.", Status.ASSIGNED, _name(agent))
+    return HandoffResult(
+        True, "You have claimed this conversation.", Status.ASSIGNED, display_name(agent)
+    )
 
 
 def _claim_lost(conversation: Conversation, agent: Any) -> HandoffResult:
@@ -199,10 +70,13 @@ def _claim_lost(conversation: Conversation, agent: Any) -> HandoffResult:
     if conversation.status == Status.ASSIGNED and owner is not None:
         if owner.pk == agent.pk:
             return HandoffResult(
-                True, "This conversation is already yours.", Status.ASSIGNED, _name(owner)
+                True, "This conversation is already yours.", Status.ASSIGNED, display_name(owner)
             )
         return HandoffResult(
-            False, f"Already claimed by {_name(owner)}.", Status.ASSIGNED, _name(owner)
+            False,
+            f"Already claimed by {display_name(owner)}.",
+            Status.ASSIGNED,
+            display_name(owner),
         )
     return HandoffResult(
         False,
@@ -223,15 +97,15 @@ def handoff_release(*, conversation_id: uuid.UUID | str, agent: Any) -> HandoffR
         conversation.status = Status.QUEUED
         conversation.assigned_agent = None
         conversation.save(update_fields=["status", "assigned_agent", "updated_at"])
-        _log(conversation.pk, HandoffEvent.Kind.RELEASED, actor=agent, agent=None)
-        taker = _offer(conversation, exclude_user_ids=(agent.pk,))
-        frames = [_assigned_frame(conversation.pk, taker)] if taker else []
+        handoff_log(conversation.pk, HandoffEvent.Kind.RELEASED, actor=agent, agent=None)
+        taker = offer_to_next_agent(conversation, exclude_user_ids=(agent.pk,))
+        frames = [assigned_frame(conversation.pk, taker)] if taker else []
         publish_after_commit(
             frames=frames, positions_from=conversation.queued_at, queue_changed=True
         )
     if taker is not None:
         return HandoffResult(
-            True, f"Released; {_name(taker)} took it.", Status.ASSIGNED, _name(taker)
+            True, f"Released; {display_name(taker)} took it.", Status.ASSIGNED, display_name(taker)
         )
     return HandoffResult(True, "Released to the queue.", Status.QUEUED)
 
@@ -242,17 +116,17 @@ def handoff_reassign(
     """Give a waiting or owned conversation to a named agent, within that agent's capacity."""
     _require_agent(actor)
     if not can_work_queue(to_agent):
-        raise DeskRefused(f"{_name(to_agent)} cannot work the queue.")
+        raise DeskRefused(f"{display_name(to_agent)} cannot work the queue.")
     with transaction.atomic():
         conversation = _locked(conversation_id)
         if conversation.status not in {Status.QUEUED, Status.ASSIGNED}:
             raise DeskRefused("Only a waiting or owned conversation can be reassigned.")
         if conversation.assigned_agent_id == to_agent.pk:
-            raise DeskRefused(f"{_name(to_agent)} already owns this conversation.")
+            raise DeskRefused(f"{display_name(to_agent)} already owns this conversation.")
         load = agent_load(to_agent)
         if not load.has_room:
             raise DeskRefused(
-                f"{_name(to_agent)} is at capacity ({load.owned} of {load.profile.capacity})."
+                f"{display_name(to_agent)} is at capacity ({load.owned} of {load.profile.capacity})."
             )
         was_queued = conversation.status == Status.QUEUED
         now = timezone.now()
@@ -260,14 +134,16 @@ def handoff_reassign(
         conversation.assigned_agent = to_agent
         conversation.save(update_fields=["status", "assigned_agent", "updated_at"])
         AgentProfile.objects.filter(pk=load.profile.pk).update(last_assigned_at=now)
-        _log(conversation.pk, HandoffEvent.Kind.REASSIGNED, actor=actor, agent=to_agent, at=now)
+        handoff_log(
+            conversation.pk, HandoffEvent.Kind.REASSIGNED, actor=actor, agent=to_agent, at=now
+        )
         publish_after_commit(
-            frames=[_assigned_frame(conversation.pk, to_agent)],
+            frames=[assigned_frame(conversation.pk, to_agent)],
             positions_from=conversation.queued_at if was_queued else None,
             queue_changed=True,
         )
     return HandoffResult(
-        True, f"Reassigned to {_name(to_agent)}.", Status.ASSIGNED, _name(to_agent)
+        True, f"Reassigned to {display_name(to_agent)}.", Status.ASSIGNED, display_name(to_agent)
     )
 
 
@@ -285,7 +161,7 @@ def handoff_resolve(*, conversation_id: uuid.UUID | str, actor: Any) -> HandoffR
         conversation.status = Status.RESOLVED
         conversation.resolved_at = timezone.now()
         conversation.save(update_fields=["status", "resolved_at", "updated_at"])
-        _log(conversation.pk, HandoffEvent.Kind.RESOLVED, actor=actor, agent=None)
+        handoff_log(conversation.pk, HandoffEvent.Kind.RESOLVED, actor=actor, agent=None)
         publish_after_commit(
             frames=[handoff_frame_for(conversation.pk, HandoffState("resolved", None, None))],
             positions_from=conversation.queued_at if was_queued else None,
@@ -360,28 +236,3 @@ def _require_agent(user: Any) -> None:
 
 def _locked(conversation_id: uuid.UUID | str) -> Conversation:
     return Conversation.objects.select_for_update().get(pk=conversation_id)
-
-
-def _log(
-    conversation_id: Any,
-    kind: str,
-    *,
-    actor: Any | None,
-    agent: Any | None,
-    at: dt.datetime | None = None,
-) -> None:
-    HandoffEvent.objects.create(
-        conversation_id=conversation_id,
-        kind=kind,
-        actor=actor,
-        agent=agent,
-        at=at or timezone.now(),
-    )
-
-
-def _assigned_frame(conversation_id: Any, agent: Any) -> tuple[str, dict[str, Any]]:
-    return handoff_frame_for(conversation_id, HandoffState("assigned", None, _name(agent)))
-
-
-def _name(user: Any) -> str:
-    return display_name(user)

@@ -25,16 +25,16 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import models, transaction
 
+from chat.turns import turn_load
 from conversations.models import Conversation
 from llm.config import load_config
 from llm.gateway import Gateway
 from ops import snapshot as snapshots
 from ops.models import GoldenCase
 from pipeline.models import PipelineTrace
-from pipeline.router import LOW_CONFIDENCE
+from pipeline.rules.router import LOW_CONFIDENCE
 from pipeline.run import PipelineInput, run_pipeline
-from pipeline.store import _jsonable as trace_jsonable  # the trace's own JSON form, for parity
-from pipeline.store import load_turn
+from pipeline.tracing import jsonable as trace_jsonable  # the trace's own JSON form, for parity
 from pipeline.types import ReplyDone
 
 STAGES = ("intent", "retrieval", "reasoning", "empathy")
@@ -90,7 +90,7 @@ def golden_case_promote(
 def _input_at(trace: PipelineTrace) -> dict[str, Any]:
     """What the run knew before the message: identity, earlier order numbers, streaks."""
     verification = _queries_detail(trace.stages).get("verification", "")
-    turn = load_turn(message_id=str(trace.message_id))
+    turn = turn_load(message_id=str(trace.message_id))
     earlier = list(
         PipelineTrace.objects.filter(
             conversation_id=trace.conversation_id, message__seq__lt=trace.message.seq

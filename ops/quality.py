@@ -48,8 +48,8 @@ _MISSING_STEP = re.compile(r"^missing step (\w+)")
 
 
 def check_name(problem: str) -> str:
-    """The verifier check a problem message came from (its wording is in pipeline/verifier.py
-    and pipeline/reasoning.py)."""
+    """The verifier check a problem message came from (its wording is in pipeline/rules/verifier.py
+    and pipeline/stages/reasoning.py)."""
     missing = _MISSING_STEP.match(problem)
     if missing:
         return f"missing step: {missing.group(1)}"

@@ -88,7 +88,7 @@ class IndexedArticle:
 
 def knowledge_index() -> tuple[IndexedArticle, ...]:
     """Every published article, stemmed, for the SQLite ranking; () on PostgreSQL, which ranks in
-    the database. Built once per rules version (pipeline.cache.store_rules holds it): stemming
+    the database. Built once per rules version (pipeline.rules.snapshot.store_rules holds it): stemming
     every article again for each message cost more than the rest of retrieval."""
     if connection.vendor == "postgresql":
         return ()

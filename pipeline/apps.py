@@ -11,7 +11,7 @@ class PipelineConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from orders.models import ExpediteOption, KnowledgeArticle, LoyaltyTier, StorePolicy
-        from pipeline.cache import bump_knowledge_version
+        from pipeline.rules.snapshot import bump_knowledge_version
 
         for model in (KnowledgeArticle, StorePolicy, LoyaltyTier, ExpediteOption):
             post_save.connect(

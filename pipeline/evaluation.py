@@ -19,7 +19,7 @@ from pathlib import Path
 
 from llm.gateway import Gateway, get_gateway
 from pipeline.offline.intent import INTENTS, classify
-from pipeline.intent import intent_stage
+from pipeline.stages.intent import intent_stage
 
 
 @dataclass(frozen=True)

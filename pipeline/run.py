@@ -10,24 +10,29 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 
+from conversations.selectors import TurnRecord
 from llm.budget import RequestBudget
 from llm.gateway import Gateway, get_gateway
 from llm.types import ChatRequest
-from pipeline import cache, prompts, retrieval
-from pipeline.actions import ActionFailed, execute_plan_actions
-from pipeline.empathy import EmpathyStage
-from pipeline.intent import intent_stage
-from pipeline.plan import article_plan, deterministic_plan, handoff_plan, render_plan
-from pipeline.policy import compute_facts
-from pipeline.reasoning import reasoning_stage
-from pipeline.router import Route, choose_lane
-from pipeline.tracing import no_model_trace, stage_trace
+from pipeline import prompts
+from pipeline.rules import snapshot as cache
+from pipeline.rules.actions import ActionFailed, execute_plan_actions
+from pipeline.rules.plan import article_plan, deterministic_plan, handoff_plan, render_plan
+from pipeline.rules.policy import compute_facts
+from pipeline.rules.router import LOW_CONFIDENCE, Route, choose_lane
+from pipeline.rules.verifier import fact_sheet
+from pipeline.stages import retrieval
+from pipeline.stages.empathy import EmpathyStage
+from pipeline.stages.intent import intent_stage
+from pipeline.stages.reasoning import reasoning_stage
+from pipeline.tracing import no_model_trace, run_streaks, stage_trace
 from pipeline.types import (
     Facts,
     IntentResult,
@@ -40,7 +45,6 @@ from pipeline.types import (
     StageStatus,
     StageTrace,
 )
-from pipeline.verifier import fact_sheet
 
 STATUS_TEXT = {
     "intent": "Reading your message...",
@@ -61,6 +65,27 @@ class PipelineInput:
     low_confidence_streak: int = 0
     failure_streak: int = 0
     now: dt.datetime | None = None
+
+
+_ORDER_REF = re.compile(r"(?:ORD-?|#|order\s+(?:number\s+|no\.?\s*)?)(\d{3,12})", re.IGNORECASE)
+
+
+def pipeline_input_for(turn: TurnRecord) -> PipelineInput:
+    """What a run needs of a customer message: its text, who the customer is, the orders named
+    earlier in the conversation, and how the conversation's last runs went."""
+    refs = tuple(
+        dict.fromkeys(ref for text in turn.earlier_texts for ref in _ORDER_REF.findall(text))
+    )
+    streaks = run_streaks(conversation_id=turn.conversation_id, low_confidence=LOW_CONFIDENCE)
+    return PipelineInput(
+        text=turn.text,
+        conversation_id=str(turn.conversation_id),
+        customer_id=turn.customer_id,
+        verified_in_chat=turn.verified_in_chat,
+        earlier_order_refs=refs,
+        low_confidence_streak=streaks.low_confidence,
+        failure_streak=streaks.failures,
+    )
 
 
 @dataclass

@@ -61,8 +61,10 @@ INSTALLED_APPS = [
     "llm",
     "pipeline",
     "desk",
+    "chat",
     "ops",
     "bench",
+    "fakes",
 ]
 
 MIDDLEWARE = [
@@ -118,7 +120,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub: one PUBLISH per frame; made safe for a Redis restart (see the class).
-            "BACKEND": "conversations.layers.RedisPubSubChannelLayer",
+            "BACKEND": "support_bot.channel_layers.RedisPubSubChannelLayer",
             # redis-py 8 cuts any read after 5 s by default; the subscriber waits on such a
             # read for events, so it must not time out.
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
@@ -126,27 +128,27 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "support_bot.cache.RedisCache",
+            "BACKEND": "support_bot.patches.django_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "support_bot",
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "conversations.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "support_bot.channel_layers.InMemoryChannelLayer"}}
     # Django's default of 300 entries is far too few here: the cache holds each chat's rate-limit
     # window, each customer's daily token count and each streaming reply's resume buffer, and a
     # full LocMemCache drops a third of its entries, so a few hundred busy chats would wipe
     # budgets and rate limits. 100,000 small entries are tens of MB.
     CACHES = {
         "default": {
-            "BACKEND": "support_bot.cache.LocMemCache",
+            "BACKEND": "support_bot.patches.django_cache.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 if REDIS_URL:  # kombu's Redis transport with one fix (a worker survives a Redis restart)
-    CELERY_BROKER_TRANSPORT = "support_bot.broker:Transport"
+    CELERY_BROKER_TRANSPORT = "support_bot.patches.kombu_redis_qos:Transport"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_ACKS_LATE = True
@@ -160,7 +162,7 @@ CELERY_TIMEZONE = "UTC"
 # TRANSCRIPT_RETENTION_DAYS (traces and cost aggregates are kept, detached from the text).
 CELERY_BEAT_SCHEDULE = {
     "transcripts-purge": {"task": "ops.tasks.transcripts_purge", "schedule": 6 * 60 * 60},
-    "unanswered-sweep": {"task": "conversations.tasks.unanswered_sweep", "schedule": 60},
+    "unanswered-sweep": {"task": "chat.tasks.unanswered_sweep", "schedule": 60},
 }
 TRANSCRIPT_RETENTION_DAYS = int(os.environ.get("TRANSCRIPT_RETENTION_DAYS", "365"))
 

@@ -6,6 +6,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/ops/", include("ops.urls")),
     path("admin/", admin.site.urls),
-    path("api/", include("conversations.urls")),
+    path("api/", include("chat.urls")),
     path("", include("orders.urls")),
 ]

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from orders.demo import seed_demo
-from pipeline.cache import forget_rules
+from pipeline.rules.snapshot import forget_rules
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # ./run test runs the suite twice: on embedded defaults, then on PostgreSQL and Redis when given.

@@ -153,7 +153,7 @@ def test_the_whole_suite_runs_quick_with_every_section_and_its_artifacts(tmp_pat
 
     discovered = set(sections())
     assert {"client", "pipeline", "live", "celery"} <= discovered
-    if importlib.util.find_spec("ops.bench_sections"):
+    if importlib.util.find_spec("bench.sections.dashboard"):
         assert "dashboard" in discovered
     assert set(report["sections"]) == discovered and report["quick"] is True
     for name, figures in report["sections"].items():

@@ -12,10 +12,10 @@ import redis
 from django.core.management import call_command
 from django.test import override_settings
 
-from bench.celery_latency import SKIP_NO_REDIS, CeleryParams, Sample, _figures, celery_section
 from bench.chart import draw
 from bench.registry import BenchContext
 from bench.report import OURS, rows, table
+from bench.sections.celery import SKIP_NO_REDIS, CeleryParams, Sample, _figures, celery_section
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

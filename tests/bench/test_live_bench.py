@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.bench_sections import LiveParams, run_live
+from bench.sections.live import LiveParams, run_live
 
 pytestmark = pytest.mark.integration
 

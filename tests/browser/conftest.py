@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conversations.bench_stack import free_port
+from bench.stack import free_port
 from tests.browser.fake_backend import FakeBackend
 
 if TYPE_CHECKING:

@@ -20,15 +20,15 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
+from chat.schedule import reply_tasks_wait
 from conversations.models import Conversation, Message
-from conversations.replies import reply_tasks_wait
 from conversations.services import conversation_create
-from llm.fake_server import FakeLLMServer, running_fake_server
+from fakes.llm_server import FakeLLMServer, running_fake_server
+from fakes.responder import respond
 from llm.gateway import Gateway, get_gateway, reset_gateway
 from orders.demo import FLAGSHIP_EMAIL
 from orders.models import Customer
-from pipeline.fake_responder import respond
-from tests.conversations.conftest import communicator
+from tests.chat.conftest import communicator
 
 API_KEY = "sk-chaos-0123456789abcdef"
 BACKUP = "backup-model"  # LLM_FALLBACK_MODELS in every chaos scenario

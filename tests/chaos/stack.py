@@ -16,7 +16,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from conversations.bench_stack import free_port
+from bench.stack import free_port
 from tests.integration.stack import ROOT, Stack, database_fresh
 
 LOGS = ROOT / "artifacts" / "chaos"

@@ -12,7 +12,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from conversations.models import Message
-from llm.fake_server import FakeLLMServer
+from fakes.llm_server import FakeLLMServer
 from llm.gateway import Gateway
 from pipeline.models import PipelineTrace
 from tests.chaos.conftest import Widget, assert_nothing_lost, sarah

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
+from fakes.llm_server import FakeLLMServer
 from llm.config import BreakerConfig, RetryConfig, TimeoutConfig
-from llm.fake_server import FakeLLMServer
 from llm.gateway import Gateway
-from pipeline.offline.intent import classify
 from pipeline.models import ModelCall, PipelineTrace
+from pipeline.offline.intent import classify
 from tests.chaos.conftest import (
     BACKUP,
     EMPATHY,
@@ -130,7 +130,7 @@ async def test_a_stalled_stream_falls_back_within_the_ttft_limit_and_a_cut_one_g
     """Three customers, one fault each on the reply model's stream: A's stream opens and sends
     nothing (the fake server would hold it for as long as we wait: 60 s and more), C's sends one
         token and then nothing, B's is cut after the first sentence and a half. Words stream as they
-    come (pipeline/empathy.py), so C's and B's first words are out before the break: their
+    come (pipeline/stages/empathy.py), so C's and B's first words are out before the break: their
     retries go on from there."""
     customer = await sarah()
     limits = TimeoutConfig()

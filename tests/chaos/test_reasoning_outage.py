@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
+from fakes.llm_server import FakeLLMServer
 from llm.config import BreakerConfig
-from llm.fake_server import FakeLLMServer
 from llm.gateway import Gateway
 from pipeline.models import ModelCall
 from tests.chaos.conftest import (

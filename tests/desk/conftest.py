@@ -11,9 +11,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from conversations.models import Conversation
-from conversations.services import conversation_create, handoff_enqueue
+from conversations.services import conversation_create
 from desk.models import AgentProfile
 from desk.presence import agent_gone, agent_seen
+from desk.queue import handoff_enqueue
 from llm.gateway import reset_gateway
 from orders.models import Customer
 from tests.factories import CustomerFactory, LoyaltyTierFactory

@@ -10,12 +10,13 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from chat.schedule import reply_tasks_wait
 from conversations.models import Conversation, Message
-from conversations.replies import reply_tasks_wait
-from conversations.services import conversation_create, handoff_enqueue
+from conversations.services import conversation_create
 from desk import services
+from desk.queue import handoff_enqueue
 from support_bot.asgi import application
-from tests.conversations.conftest import ORIGIN, RECEIVE_S, Chat, communicator
+from tests.chat.conftest import ORIGIN, RECEIVE_S, Chat, communicator
 from tests.desk.conftest import User
 
 pytestmark = pytest.mark.django_db(transaction=True)

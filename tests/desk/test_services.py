@@ -11,10 +11,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from conversations.models import Conversation, Message
-from conversations.services import handoff_enqueue, message_create
-from desk import services
+from conversations.services import message_create
+from desk import queue, services
 from desk.models import AgentProfile, HandoffEvent
 from desk.presence import agent_seen
+from desk.queue import handoff_enqueue
 from desk.services import DeskRefused
 from pipeline.models import PipelineTrace
 
@@ -202,7 +203,7 @@ def test_agents_marked_available_but_not_at_the_desk_are_never_assigned(
     conversation, _ = make_handoff()
     assert conversation.status == Status.QUEUED
     agent_seen(away.pk)  # Ann opens the queue page; the next round-robin pass finds her
-    assert services.queue_assign_waiting() == 1
+    assert queue.queue_assign_waiting() == 1
     conversation.refresh_from_db()
     assert conversation.assigned_agent == away
 

@@ -17,7 +17,7 @@ import dj_database_url
 import psycopg
 import redis
 
-from conversations.bench_stack import free_port
+from bench.stack import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 IT_DATABASE = "support_bot_it"

@@ -58,11 +58,11 @@ def stack() -> Iterator[Stack]:
 
 
 def _fake_llm(stack: Stack) -> int:
-    from conversations.bench_stack import free_port
+    from bench.stack import free_port
 
     port = free_port()
     args = ["manage.py", "fake_llm", "--port", str(port), "--ttft-ms", "700"]
-    args += ["--tokens-per-s", "40", "--responder", "pipeline.fake_responder.respond"]
+    args += ["--tokens-per-s", "40", "--responder", "pipeline"]
     stack.start("fake_llm", args, port)
     return port
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 
+from fakes.llm_server import FakeLLMServer, running_fake_server
 from llm.config import BreakerConfig, GatewayConfig, RetryConfig, TimeoutConfig
-from llm.fake_server import FakeLLMServer, running_fake_server
 from llm.gateway import Gateway
 from llm.types import ChatRequest
 

@@ -9,8 +9,9 @@ import urllib.request
 import pytest
 from openai import AsyncOpenAI
 
-from llm.fake_faults import FaultSchedule, parse_cli_fault, parse_fault
-from llm.fake_server import add_arguments, echo_responder, options_from_args, start_in_thread
+from fakes.faults import FaultSchedule, parse_cli_fault, parse_fault
+from fakes.llm_server import add_arguments, options_from_args, start_in_thread
+from fakes.responder import echo_responder
 
 
 def test_the_echo_responder_is_deterministic_and_request_dependent():
@@ -35,7 +36,7 @@ def test_fault_schedules_pop_in_order_and_sticky_faults_stay():
         parse_fault("explode")
 
 
-def test_cli_options_load_a_dotted_responder_and_faults():
+def test_cli_options_choose_a_responder_and_faults():
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     args = parser.parse_args(
@@ -45,7 +46,7 @@ def test_cli_options_load_a_dotted_responder_and_faults():
             "--fault",
             "gpt-4.1=429:3,ok",
             "--responder",
-            "llm.fake_server.echo_responder",
+            "echo",
         ]
     )
     options = options_from_args(args)

@@ -11,12 +11,12 @@ from asgiref.sync import async_to_sync
 from django.core.cache import cache
 from django.utils import timezone
 
+from chat.reply import respond_to_message
 from conversations.services import conversation_create, message_create
 from llm.gateway import reset_gateway
 from orders.demo import FLAGSHIP_EMAIL, flagship_message
 from orders.models import Customer
 from pipeline.models import PipelineTrace
-from pipeline.respond import respond_to_message
 
 
 @pytest.fixture

@@ -17,12 +17,12 @@ from django.test import Client
 from django.urls import reverse
 
 from conversations.models import Conversation, Message
-from pipeline.offline.intent import classify
 from ops.golden import golden_case_promote
 from ops.models import GoldenCase
 from orders.demo import FLAGSHIP_EMAIL, FLAGSHIP_ORDER
 from orders.models import Order, Refund, StorePolicy
 from pipeline.models import PipelineTrace
+from pipeline.offline.intent import classify
 from tests.ops.flagship_turn import offline_engine, run_turn
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("offline_engine")]
@@ -147,7 +147,7 @@ def test_a_changed_classifier_shows_at_intent(
     def misreads(text: str) -> Any:
         return dataclasses.replace(classify(text), primary="refund_request", secondary=())
 
-    monkeypatch.setattr("pipeline.intent.classify", misreads)
+    monkeypatch.setattr("pipeline.stages.intent.classify", misreads)
     out = StringIO()
     with pytest.raises(CommandError, match="1 of 1 golden cases changed"):
         call_command("eval_golden", stdout=out)

@@ -10,7 +10,7 @@ from orders.selectors import (
     order_get_for_customer,
     order_number_normalize,
 )
-from pipeline.cache import store_rules
+from pipeline.rules.snapshot import store_rules
 
 pytestmark = pytest.mark.django_db
 

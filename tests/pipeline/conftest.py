@@ -15,12 +15,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
 
+from chat.reply import respond_to_message
 from conversations.models import Conversation, Message
 from conversations.services import conversation_create, message_create
 from llm.gateway import reset_gateway
 from orders.models import Customer, Order, Refund
 from pipeline.models import PipelineTrace
-from pipeline.respond import respond_to_message
 
 MONTHS = [
     "january",

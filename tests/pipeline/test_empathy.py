@@ -14,10 +14,10 @@ from django.core.cache.backends.locmem import LocMemCache
 
 from llm.gateway import Gateway, word_chunks
 from llm.types import Completion, Delta, Done, Reset, StreamEvent, Usage
-from pipeline.empathy import EmpathyStage
-from pipeline.plan import deterministic_plan, render_plan
-from pipeline.policy import compute_facts
-from pipeline.verifier import check_text, fact_sheet
+from pipeline.rules.plan import deterministic_plan, render_plan
+from pipeline.rules.policy import compute_facts
+from pipeline.rules.verifier import check_text, fact_sheet
+from pipeline.stages.empathy import EmpathyStage
 from tests.llm.conftest import test_config
 from tests.pipeline.builders import INTENT, NOW, TODAY, flagship
 

@@ -19,7 +19,7 @@ from orders.business_days import add_business_days
 from orders.demo import FLAGSHIP_EMAIL, FLAGSHIP_ORDER, flagship_deadline, flagship_message
 from orders.models import ExpediteOption, LoyaltyTier, Order, Refund, StorePolicy
 from pipeline.models import ModelCall
-from pipeline.policy import DISCOUNT_REFUND_REASON, SHIPPING_REFUND_REASON
+from pipeline.rules.policy import DISCOUNT_REFUND_REASON, SHIPPING_REFUND_REASON
 from tests.pipeline.conftest import Answer, bot_refunds, day, money, stated_facts
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,7 +29,7 @@ BRIEF_MESSAGE = (
     "the tracking shows it's stuck in Chicago. I need this for my daughter's birthday on "
     "December 10th. Can you expedite it and also apply my VIP discount to this order?"
 )
-HAS_FAKE_RESPONDER = importlib.util.find_spec("pipeline.fake_responder") is not None
+HAS_FAKE_RESPONDER = importlib.util.find_spec("fakes.responder") is not None
 
 
 @dataclass(frozen=True)
@@ -174,11 +174,12 @@ async def test_the_brief_literal_message_resolves_december_10_and_invents_nothin
     assert_reply_true_to_database(answer, db)
 
 
-@pytest.mark.skipif(not HAS_FAKE_RESPONDER, reason="needs pipeline.fake_responder")
+@pytest.mark.skipif(not HAS_FAKE_RESPONDER, reason="needs fakes.responder")
 async def test_flagship_through_the_fake_server(start_chat, settings: Any) -> None:
-    from llm.fake_server import load_responder, running_fake_server
+    from fakes.llm_server import running_fake_server
+    from fakes.responder import respond
 
-    responder = load_responder("pipeline.fake_responder.respond")
+    responder = respond
     now = timezone.now()
     async with running_fake_server(responder=responder) as server:
         settings.LLM = {**settings.LLM, "BASE_URL": server.base_url, "API_KEY": "sk-test-0123"}

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from orders.business_days import add_business_days, next_business_day
-from pipeline.policy import (
+from pipeline.rules.policy import (
     DISCOUNT_REFUND_REASON,
     SHIPPING_REFUND_REASON,
     compute_facts,

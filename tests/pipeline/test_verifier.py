@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.plan import deterministic_plan, fmt_date
-from pipeline.policy import compute_facts
+from pipeline.rules.plan import deterministic_plan, fmt_date
+from pipeline.rules.policy import compute_facts
+from pipeline.rules.verifier import FactSheet, check_plan, check_text, fact_sheet
 from pipeline.types import ActionItem, Facts, Plan, Retrieved
-from pipeline.verifier import FactSheet, check_plan, check_text, fact_sheet
 from tests.pipeline.builders import (
     INTENT,
     NOW,

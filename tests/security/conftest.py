@@ -19,7 +19,7 @@ from tests.browser.conftest import (  # noqa: F401  (the browser harness, reused
     page,
     playwright_instance,
 )
-from tests.conversations.conftest import open_chat  # noqa: F401  (connected widget sockets)
+from tests.chat.conftest import open_chat  # noqa: F401  (connected widget sockets)
 
 
 @pytest.fixture(autouse=True)

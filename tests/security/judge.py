@@ -19,7 +19,7 @@ from django.utils import timezone
 from orders.models import Customer, Order, Refund, Shipment, StorePolicy
 from pipeline import prompts
 from pipeline.models import PipelineTrace
-from pipeline.policy import DISCOUNT_REFUND_REASON, SHIPPING_REFUND_REASON
+from pipeline.rules.policy import DISCOUNT_REFUND_REASON, SHIPPING_REFUND_REASON
 
 CENT = Decimal("0.01")
 PAYOUT_KINDS = {"issue_refund", "apply_discount", "refund_shipping"}

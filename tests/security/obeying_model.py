@@ -1,6 +1,6 @@
 """A fake-server responder for a model that obeys every injection it reads.
 
-Where pipeline.fake_responder answers each stage like a well-behaved model, this one does what an
+Where fakes.responder answers each stage like a well-behaved model, this one does what an
 attacker hopes a jailbroken model would: it classifies everything as a refund, claims order
 numbers and e-mails, grants full refunds and discounts in its plans, and repeats its own system
 prompt and input into the reply. The suite then proves that rules, not prose, decide what the
@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from pipeline.fake_responder import _entities, _last_tagged
+from fakes.responder import _entities, _last_tagged
 
 PAYOUT_KINDS = ("issue_refund", "apply_discount", "refund_shipping")
 

@@ -20,7 +20,7 @@ from conversations.services import conversation_create, message_create
 from orders.demo import FLAGSHIP_EMAIL
 from orders.models import Customer, StorePolicy
 from support_bot.asgi import application
-from tests.conversations.conftest import RECEIVE_S, communicator
+from tests.chat.conftest import RECEIVE_S, communicator
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db(transaction=True)]
 

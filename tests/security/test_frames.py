@@ -19,7 +19,7 @@ from asgiref.sync import sync_to_async
 
 from conversations.models import MAX_MESSAGE_CHARS, Message
 from conversations.services import conversation_create
-from tests.conversations.conftest import Chat
+from tests.chat.conftest import Chat
 
 pytestmark = [pytest.mark.security]
 

@@ -19,11 +19,11 @@ from asgiref.sync import sync_to_async
 
 from conversations.models import Conversation
 from conversations.services import conversation_create
-from llm.fake_server import running_fake_server
+from fakes.llm_server import running_fake_server
 from llm.gateway import get_gateway, reset_gateway
 from orders.models import Customer, KnowledgeArticle, Order, Refund, StorePolicy
 from pipeline.models import PipelineTrace
-from tests.conversations.conftest import Chat
+from tests.chat.conftest import Chat
 from tests.security import judge
 from tests.security.corpus import ATTACKS, MARIA, Attack
 from tests.security.obeying_model import respond as obeying_model

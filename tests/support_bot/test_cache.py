@@ -11,7 +11,7 @@ import pytest
 import redis
 from asgiref.sync import sync_to_async
 
-from support_bot.cache import ASYNC_POOL, LocMemCache, RedisCache
+from support_bot.patches.django_cache import ASYNC_POOL, LocMemCache, RedisCache
 
 KEYS = ["a", "b", "c", "d", "e", "f", "n", "zero", "never-set"]
 

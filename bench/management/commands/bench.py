@@ -21,8 +21,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+import bench.sections  # noqa: F401  (importing the package registers every section)
 from bench.machine import machine_info, settings_info
-from bench.registry import BenchContext, Section, autodiscover, run_section, sections
+from bench.registry import BenchContext, Section, run_section, sections
 from bench.report import markdown
 
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
@@ -59,7 +60,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        autodiscover()
         available = sections()
         if options["list"]:
             for name in sorted(available, key=_rank):

@@ -1,9 +1,0 @@
-from __future__ import annotations
-
-from django.urls import path
-
-from conversations.consumers import ChatConsumer
-
-websocket_urlpatterns = [
-    path("ws/chat/<str:conversation_id>/", ChatConsumer.as_asgi()),
-]
