@@ -16,8 +16,6 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from conversations.models import Conversation
-from ops.golden import golden_case_promote
 from ops.models import GoldenCase
 from ops.privacy import (
     EXPORT_FORMAT,
@@ -25,6 +23,7 @@ from ops.privacy import (
     customer_erase_preview,
     customer_export,
 )
+from orders import admin as orders_admin
 from orders.models import Customer
 
 ERASE_CONFIRM_TEMPLATE = "ops/customer_erase_confirmation.html"
@@ -143,26 +142,14 @@ class CustomerPrivacyAdminMixin:
         return request.user.has_perm("ops.erase_customer")
 
 
-# -- conversations: promote to golden case --
+# The store's customer admin (orders) gains the privacy actions here: orders sits below ops.
+admin.site.unregister(Customer)
 
 
-@admin.action(description="Promote to golden case")
-def promote_to_golden_case(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Conversation]
-) -> None:
-    """Each selected conversation's latest answered customer message becomes a golden case."""
-    if not request.user.has_perm("ops.add_goldencase"):
-        modeladmin.message_user(request, "You may not create golden cases.", messages.ERROR)
-        return
-    promoted, skipped = [], []
-    for pk in queryset.values_list("pk", flat=True):
-        result = golden_case_promote(conversation_id=pk, actor_id=request.user.pk)
-        if result.case is not None:
-            promoted.append(result.case)
-        else:
-            skipped.append(f"{str(pk)[:8]}: {result.skipped}")
-    if promoted:
-        names = ", ".join(f"#{c.pk}" for c in promoted)
-        modeladmin.message_user(request, f"Promoted to golden case {names}.", messages.SUCCESS)
-    if skipped:
-        modeladmin.message_user(request, "Skipped " + "; ".join(skipped), messages.WARNING)
+@admin.register(Customer)
+class CustomerAdmin(CustomerPrivacyAdminMixin, orders_admin.CustomerAdmin):
+    pass
+
+
+# Registers the transcript admins (conversations and their messages).
+import ops.transcripts_admin  # noqa: E402, F401

@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from ops.admin import CustomerPrivacyAdminMixin
 from orders.models import (
     Customer,
     ExpediteOption,
@@ -37,7 +36,9 @@ class LoyaltyTierAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(CustomerPrivacyAdminMixin, admin.ModelAdmin):
+class CustomerAdmin(admin.ModelAdmin):
+    """ops.admin registers this again with the privacy actions (export, erase)."""
+
     list_display = ["name", "email", "tier", "locale", "order_count", "created_at"]
     list_filter = ["tier", "locale"]
     search_fields = ["name", "email"]

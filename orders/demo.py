@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from desk.models import AgentProfile, CannedResponse
 from orders import demo_data
 from orders.business_days import add_business_days
 from orders.models import (
@@ -62,7 +61,8 @@ class SeedResult:
     flagship_message: str
 
 
-def seed_demo(*, now: dt.datetime | None = None) -> SeedResult:
+def seed_store(*, now: dt.datetime | None = None) -> SeedResult:
+    """The demo store's records and staff logins (demo.seed adds the desk's)."""
     now = now or timezone.now()
     rng = random.Random(4521)
     with transaction.atomic():
@@ -182,25 +182,7 @@ def _seed_staff() -> list[Login]:
             group, _ = Group.objects.get_or_create(name=group_name)
             user.groups.add(group)
         logins.append(Login(group_name or "admin", username, password))
-    _seed_desk()
     return logins
-
-
-DEMO_AGENT = "agent"
-CANNED_RESPONSES = [
-    ("Greeting", "Hi, I'm here to help. Let me read through your conversation so far."),
-    ("Checking", "Thanks for your patience: I'm checking this with our warehouse now."),
-    ("Refund approved", "I've approved your refund; it reaches your card within 5 business days."),
-    ("Closing", "Is there anything else I can help with today? If not, I'll close this chat."),
-]
-
-
-def _seed_desk() -> None:
-    """The demo agent takes handoffs by round-robin (when at the desk), with canned replies."""
-    agent = User.objects.get(username=DEMO_AGENT)
-    AgentProfile.objects.get_or_create(user=agent, defaults={"available": True, "capacity": 3})
-    for title, text in CANNED_RESPONSES:
-        CannedResponse.objects.update_or_create(title=title, defaults={"text": text})
 
 
 def _customer_user(email: str, name: str) -> User:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "desk",
     "chat",
     "ops",
+    "demo",
     "bench",
     "fakes",
 ]

@@ -8,7 +8,7 @@ import os
 import pytest
 from django.db import connection
 
-from orders.demo import seed_demo
+from demo.seed import seed_demo
 from pipeline.rules.snapshot import forget_rules
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

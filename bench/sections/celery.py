@@ -27,12 +27,12 @@ from pathlib import Path
 from types import TracebackType
 
 import redis
+from celery import current_app as app  # the project's app: support_bot/__init__.py loads it
 from django.conf import settings
 from kombu import Producer
 
 from bench.registry import BenchContext, Figures, register
 from bench.stats import percentiles_ms
-from support_bot.celery import app
 
 ROOT = Path(__file__).resolve().parent.parent
 STAMP = "bench.tasks.stamp"

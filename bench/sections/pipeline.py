@@ -18,9 +18,10 @@ from django.test import override_settings
 from bench.registry import BenchContext, Figures, register
 from chat.reply import respond_to_message
 from conversations.services import conversation_create, message_create
+from demo.seed import seed_demo
 from fakes.llm_server import start_in_subprocess
 from llm.gateway import get_gateway
-from orders.demo import FLAGSHIP_EMAIL, flagship_message, seed_demo
+from orders.demo import FLAGSHIP_EMAIL, flagship_message
 from orders.selectors import customer_get_by_email
 from pipeline.models import PipelineTrace
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
+from demo.seed import seed_demo
 from desk.models import AgentProfile, CannedResponse
 from desk.permissions import can_work_queue
-from orders.demo import seed_demo
 
 pytestmark = pytest.mark.django_db
 

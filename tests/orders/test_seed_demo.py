@@ -8,7 +8,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
-from orders.demo import FLAGSHIP_EMAIL, flagship_deadline, seed_demo
+from demo.seed import seed_demo
+from orders.demo import FLAGSHIP_EMAIL, flagship_deadline
 from orders.models import Customer, KnowledgeArticle, Order, Refund, Shipment, TrackingEvent
 
 pytestmark = pytest.mark.django_db

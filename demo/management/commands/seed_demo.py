@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from orders.demo import seed_demo
+from demo.seed import seed_demo
 
 
 class Command(BaseCommand):

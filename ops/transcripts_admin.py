@@ -1,5 +1,7 @@
-"""Transcripts in the admin: each conversation with its messages inline, every bot reply linked to
-the pipeline trace that produced it; filters by intent, lane, outcome, date and CSAT.
+"""Transcripts in the admin, for ops review: each conversation with its messages inline, every bot
+reply linked to the pipeline trace that produced it; filters by intent, lane, outcome, date and
+CSAT; a conversation can be promoted to a golden case. It lives in ops, not conversations,
+because it reads the pipeline's traces (a higher layer than the record).
 
 List pages read one query per page (list_select_related, EXISTS subqueries for the trace
 filters) and the inline reads each reply's trace in the same query as the messages.
@@ -14,7 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from conversations.models import Conversation, Message
-from ops.admin import promote_to_golden_case
+from ops.golden_admin import promote_to_golden_case
 from pipeline.models import PipelineTrace
 
 
