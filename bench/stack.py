@@ -107,6 +107,7 @@ class LiveStack:
             **env,
             # Production settings, as a store runs them: DEBUG off (DEBUG alone logs every
             # query, a tenth of the process's CPU under this load).
+            "DJANGO_SETTINGS_MODULE": "support_bot.settings",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": self.secret_key,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from conversations.models import MAX_MESSAGE_CHARS, Conversation, Message
 from orders.models import Customer
-from support_bot.sql import insert, sql_name
+from support_bot.sql import sql_name
 
 
 class MessageTooLong(ValueError):
@@ -71,7 +71,7 @@ def message_create(
                 author_id=author_id,
                 created_at=timezone.now(),
             )
-            insert([message])
+            Message.objects.bulk_create([message])
     except IntegrityError:
         existing = _existing_message(conversation_id, sender, client_id, reply_to_id)
         if existing is None:

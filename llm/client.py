@@ -33,32 +33,9 @@ from llm.protocol import (
     parse_completion,
 )
 from llm.retry import parse_retry_after
+from support_bot.patches.httpx_cookies import ModelHTTPClient
 
 _BODY_SNIPPET = 300
-
-
-class _SentCookiesOnly(httpx.Cookies):
-    """Cookies given to the client are sent; none is read back from responses."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-
-class ModelHTTPClient(httpx.AsyncClient):
-    """An httpx.AsyncClient that never stores response cookies: model APIs set none we need,
-    and reading them costs httpx a urllib copy of every request (~10 µs a call)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.cookies = self._cookies  # httpx's __init__ bypasses the setter below
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return self._cookies
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:
-        self._cookies = _SentCookiesOnly(cookies)
 
 
 class AiohttpStream(httpx.AsyncByteStream):

@@ -131,7 +131,7 @@ def expected_from_trace(trace: PipelineTrace) -> dict[str, Any]:
 
 
 def observed_from_done(done: ReplyDone) -> dict[str, Any]:
-    stages = [{"stage": s.stage, "detail": s.detail} for s in done.stages]
+    stages = [{"stage": s.stage, "detail": s.detail.saved()} for s in done.stages]
     return _stage_results(
         primary=done.intent.primary,
         secondary=list(done.intent.secondary),

@@ -42,6 +42,7 @@ from pipeline.types import (
     ReplyDelta,
     ReplyDone,
     Retrieved,
+    StageDetail,
     StageStatus,
     StageTrace,
 )
@@ -169,13 +170,17 @@ async def _entities(run: _Run) -> tuple[Mentions, StageTrace]:
     )
     completion = await run.gateway.complete(request, offline=lambda _: "{}", budget=run.budget)
     if completion.offline:
-        return offline, stage_trace("retrieval", [completion], detail={"entities": "offline"})
+        return offline, stage_trace(
+            "retrieval", [completion], detail=StageDetail(entities="offline")
+        )
     try:
         mentions = retrieval.mentions_from_model(completion.text, text=text, fallback=offline)
-        return mentions, stage_trace("retrieval", [completion], detail={"entities": "model"})
+        return mentions, stage_trace(
+            "retrieval", [completion], detail=StageDetail(entities="model")
+        )
     except (ValueError, TypeError, AttributeError) as exc:
         return offline, stage_trace(
-            "retrieval", [completion], detail={"entities": "offline", "invalid": str(exc)}
+            "retrieval", [completion], detail=StageDetail(entities="offline", invalid=str(exc))
         )
 
 
@@ -196,11 +201,11 @@ async def _retrieve(
         text=run.given.text,
         want_articles=want_articles,
     )
-    detail = {
-        "verification": retrieved.verification,
-        "order": retrieved.order.number if retrieved.order else None,
-        "articles": [a.slug for a in retrieved.articles],
-    }
+    detail = StageDetail(
+        verification=retrieved.verification,
+        order=retrieved.order.number if retrieved.order else None,
+        articles=tuple(a.slug for a in retrieved.articles),
+    )
     run.stages.append(no_model_trace("queries", (time.perf_counter() - started) * 1000, detail))
     return retrieved
 
@@ -216,7 +221,9 @@ async def _fast_lane(
     if text is None:
         text = render_plan(plan)
         await cache.store_answer(key, text)
-    run.stages.append(no_model_trace("answer", 0.0, {"cached": cached, "articles": list(slugs)}))
+    run.stages.append(
+        no_model_trace("answer", 0.0, StageDetail(cached=cached, articles=tuple(slugs)))
+    )
     yield ReplyDelta(text)
     yield _done(
         run, route, intent, retrieved, text, plan=plan, facts=None, handoff=None, cached=cached
@@ -264,7 +271,7 @@ async def _full_lane(
             order_number=facts.order_number,
             customer_id=retrieved.customer.id if retrieved.customer else None,
         )
-        run.stages.append(no_model_trace("actions", 0.0, {"done": done}))
+        run.stages.append(no_model_trace("actions", 0.0, StageDetail(done=tuple(done))))
     except ActionFailed as exc:
         handoff = f"could not carry out the plan: {exc}"
         plan = handoff_plan(handoff)
@@ -300,7 +307,7 @@ def _done(
     cached: bool = False,
 ) -> ReplyDone:
     lane = "human" if handoff else route.lane
-    degraded = any(s.detail.get("degraded") for s in run.stages)
+    degraded = any(s.detail.degraded for s in run.stages)
     verified = (
         retrieved.customer.id
         if retrieved.verification == "verified_now" and retrieved.customer

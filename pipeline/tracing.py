@@ -14,8 +14,8 @@ from django.db import connection
 
 from llm.types import Completion
 from pipeline.models import ModelCall, PipelineTrace
-from pipeline.types import ReplyDone, StageTrace
-from support_bot.sql import insert, sql_name
+from pipeline.types import ReplyDone, StageDetail, StageTrace
+from support_bot.sql import sql_name
 
 
 def stage_trace(
@@ -23,7 +23,7 @@ def stage_trace(
     completions: Sequence[Completion],
     *,
     repairs: int = 0,
-    detail: dict[str, Any] | None = None,
+    detail: StageDetail | None = None,
 ) -> StageTrace:
     last = completions[-1]
     calls = [call for c in completions for call in c.calls]
@@ -38,15 +38,21 @@ def stage_trace(
         cost_usd=sum(c.cost_usd for c in completions),
         retries=sum(1 for call in calls if call.provider == "remote" and call.attempt > 1),
         repairs=repairs,
-        detail={**(detail or {}), "calls": calls, "degraded": any(c.degraded for c in completions)},
+        detail=dataclasses.replace(
+            detail or StageDetail(),
+            calls=tuple(calls),
+            degraded=any(c.degraded for c in completions),
+        ),
     )
 
 
-def no_model_trace(
-    stage: str, latency_ms: float, detail: dict[str, Any] | None = None
-) -> StageTrace:
+def no_model_trace(stage: str, latency_ms: float, detail: StageDetail | None = None) -> StageTrace:
     return StageTrace(
-        stage=stage, model="rules", offline=True, latency_ms=latency_ms, detail=detail or {}
+        stage=stage,
+        model="rules",
+        offline=True,
+        latency_ms=latency_ms,
+        detail=detail or StageDetail(),
     )
 
 
@@ -68,7 +74,7 @@ def trace_save(run: RunRecord) -> PipelineTrace:
     """The run's trace and its model calls (call inside the reply's transaction)."""
     done, handoff_reason = run.done, run.handoff_reason
     stages = list(done.stages) if done else []
-    calls = [call for stage in stages for call in stage.detail.get("calls", [])]
+    calls = [call for stage in stages for call in stage.detail.calls]
     trace = PipelineTrace(
         conversation_id=run.conversation_id,
         message_id=run.message_id,
@@ -90,14 +96,14 @@ def trace_save(run: RunRecord) -> PipelineTrace:
         cost_usd=Decimal(str(round(sum(s.cost_usd for s in stages), 6))),
         retries=sum(s.retries for s in stages),
         repairs=sum(s.repairs for s in stages),
-        verifier_rejections=sum(len(s.detail.get("rejections", [])) for s in stages),
+        verifier_rejections=sum(len(s.detail.rejections) for s in stages),
         facts=jsonable(done.facts) if done and done.facts else {},
         plan=jsonable(done.plan) if done and done.plan else {},
         stages=[_stage_json(s) for s in stages],
         error=run.error,
     )
-    insert([trace])
-    insert(
+    PipelineTrace.objects.bulk_create([trace])
+    ModelCall.objects.bulk_create(
         [
             ModelCall(
                 trace=trace,
@@ -132,8 +138,8 @@ def _stage_json(stage: Any) -> dict[str, Any]:
         for f in dataclasses.fields(stage)
         if f.name != "detail"
     }
-    data["detail"] = jsonable({k: v for k, v in stage.detail.items() if k != "calls"})
-    data["calls"] = len(stage.detail.get("calls", []))
+    data["detail"] = jsonable(stage.detail.saved())
+    data["calls"] = len(stage.detail.calls)
     return data
 
 

@@ -8,9 +8,11 @@ facts); empathy -> the reply text. The run yields PipelineEvents to whoever list
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
+
+from llm.types import CallRecord
 
 Lane = Literal["fast", "full", "human"]
 
@@ -227,6 +229,35 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class StageDetail:
+    """What a stage's checks and queries found, beyond its model call. Every field is optional:
+    a stage fills in what it has. Saved with the trace as JSON (pipeline.tracing), without
+    `calls` (the model calls are rows of their own)."""
+
+    calls: tuple[CallRecord, ...] = ()
+    degraded: bool = False  # the offline engine answered for a failing model
+    invalid: str = ""  # why the model's structured output was refused
+    entities: str = ""  # retrieval: who read the entities ("model" or "offline")
+    verdict: str = ""  # reasoning: "accepted", "offline" or "deterministic"
+    rejections: tuple[str, ...] = ()  # reasoning: what the verifier refused, each round
+    drift: tuple[str, ...] = ()  # empathy: sentences held back for stating other facts
+    fell_back_to_plan: bool = False  # empathy: the plan's own words finished the reply
+    verification: str = ""  # queries: how the customer was verified
+    order: str | None = None  # queries: the order in focus
+    articles: tuple[str, ...] = ()  # queries and answer: knowledge-base slugs used
+    cached: bool = False  # answer: from the answer cache
+    done: tuple[str, ...] = ()  # actions: what was carried out
+
+    def saved(self) -> dict[str, Any]:
+        """The JSON form kept on the trace: the fields that say something."""
+        return {
+            f.name: value
+            for f in fields(self)
+            if f.name != "calls" and (value := getattr(self, f.name)) not in ((), "", False, None)
+        }
+
+
+@dataclass(frozen=True)
 class StageTrace:
     stage: str
     model: str
@@ -238,7 +269,7 @@ class StageTrace:
     cost_usd: float = 0.0
     retries: int = 0
     repairs: int = 0
-    detail: dict = field(default_factory=dict)
+    detail: StageDetail = field(default_factory=StageDetail)
 
 
 # Events the run yields; the websocket, Celery and the terminal chat consume them alike.

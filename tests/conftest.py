@@ -16,6 +16,18 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 EMBEDDED_PASS = os.environ.get("TEST_STACK") == "embedded"
 
 
+SLOW_MARKERS = frozenset({"browser", "integration", "chaos"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser, integration and chaos tests, and the bench's, start real servers: they are the
+    slow tier, left out by `./run test -m "not slow"`."""
+    for item in items:
+        names = {marker.name for marker in item.iter_markers()}
+        if names & SLOW_MARKERS or "tests/bench/" in item.nodeid:
+            item.add_marker(pytest.mark.slow)
+
+
 def need_service(available: bool, reason: str) -> None:
     if available:
         return

@@ -101,7 +101,12 @@ class BenchWorker:
     def __enter__(self) -> BenchWorker:
         # Production settings: DEBUG off (it keeps every query in memory). They refuse to start
         # without a key; the worker only needs one to import them and signs nothing here.
-        env = {**os.environ, "REDIS_URL": self.broker_url, "DJANGO_DEBUG": "0"}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "support_bot.settings",
+            "REDIS_URL": self.broker_url,
+            "DJANGO_DEBUG": "0",
+        }
         env.setdefault("DJANGO_SECRET_KEY", f"bench-only-{uuid.uuid4().hex}")
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(

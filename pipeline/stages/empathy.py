@@ -23,7 +23,7 @@ from pipeline import prompts
 from pipeline.rules.plan import render_plan
 from pipeline.rules.verifier import FactSheet, check_text, echoes_prompt
 from pipeline.tracing import no_model_trace, stage_trace
-from pipeline.types import Plan, StageTrace
+from pipeline.types import Plan, StageDetail, StageTrace
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # What a checked fact is written with; a sentence holding none can state none.
@@ -153,7 +153,9 @@ class EmpathyStage:
         return piece
 
     def _finish(self, completion: Completion | None, started: float, abandoned: bool) -> None:
-        detail = {"drift": self.drift, "fell_back_to_plan": abandoned or completion is None}
+        detail = StageDetail(
+            drift=tuple(self.drift), fell_back_to_plan=abandoned or completion is None
+        )
         if completion is None:
             self.trace = no_model_trace("empathy", (time.perf_counter() - started) * 1000, detail)
         else:

@@ -12,7 +12,7 @@ from llm.types import ChatRequest, Completion
 from pipeline import prompts
 from pipeline.offline.intent import INTENTS, classify
 from pipeline.tracing import stage_trace
-from pipeline.types import IntentResult, StageTrace
+from pipeline.types import IntentResult, StageDetail, StageTrace
 
 
 class InvalidIntent(ValueError):
@@ -84,7 +84,9 @@ async def intent_stage(
         source = "offline" if repaired.offline else "model-repaired"
         return _with_source(result, source), stage_trace("intent", completions, repairs=1)
     except InvalidIntent as problem:
-        trace = stage_trace("intent", completions, repairs=1, detail={"invalid": str(problem)})
+        trace = stage_trace(
+            "intent", completions, repairs=1, detail=StageDetail(invalid=str(problem))
+        )
         return offline_intent(text), trace
 
 

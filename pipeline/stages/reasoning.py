@@ -17,7 +17,7 @@ from llm.types import ChatRequest, Completion
 from pipeline import prompts
 from pipeline.rules.verifier import FactSheet, check_plan
 from pipeline.tracing import stage_trace
-from pipeline.types import ActionItem, Facts, Plan, StageTrace
+from pipeline.types import ActionItem, Facts, Plan, StageDetail, StageTrace
 
 MAX_REPAIRS = 3
 
@@ -141,5 +141,5 @@ def _repair_request(request: ChatRequest, bad: str, problems: list[str]) -> Chat
     return dataclasses.replace(request, messages=(*request.messages, *follow_up))
 
 
-def _detail(rejections: list[str], verdict: str) -> dict[str, object]:
-    return {"verdict": verdict, "rejections": rejections}
+def _detail(rejections: list[str], verdict: str) -> StageDetail:
+    return StageDetail(verdict=verdict, rejections=tuple(rejections))

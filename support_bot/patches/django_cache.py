@@ -1,4 +1,12 @@
-"""The project's caches, with async methods that do not queue behind the ORM.
+"""Patch: Django's caches, with async methods that do not queue behind the ORM, and one Redis
+client per configuration for the whole process.
+
+Pinned: Django>=5.2,<5.3 (pyproject.toml); RedisCache overrides the private `_cache` property and
+reuses RedisCacheClient's key and serializer internals. Upstream: django/django#18459 (open):
+RedisCacheClient's connections are not reused across cache instances, and Django builds one
+instance per thread and async context. Tests that fail without it: tests/support_bot/test_cache.py
+::test_redis_caches_built_per_context_share_one_client_and_its_connections and
+::test_every_async_method_works_without_the_orm_thread.
 
 Django's async cache methods default to `sync_to_async(..., thread_sensitive=True)`, so each one
 waits its turn on the single thread that also runs every ORM call. The live chat path touches the

@@ -1,4 +1,11 @@
-"""kombu's Redis transport, with one fix: a worker survives losing Redis while it runs tasks.
+"""Patch: kombu's Redis transport, with one fix: a worker survives losing Redis while it runs tasks.
+
+Pinned: kombu>=5.7,<5.8 (pyproject.toml); it overrides QoS.restore_unacked, ack and reject.
+Upstream: celery/celery#10205 (workers stop consuming after the Redis broker connection resets)
+and celery/kombu#1836 (unacknowledged messages lost on the Redis transport) report the same
+family of failures; neither fixes the AttributeError below. Tests that fail without it:
+tests/support_bot/test_broker.py (closing after the connection was lost, and a task finishing
+after it, leave the messages to the visibility sweep instead of raising).
 
 With acks_late (settings), a running task's message stays unacknowledged until the task ends.
 When the worker's broker connection breaks (Redis restarting), Celery closes that connection,

@@ -65,7 +65,6 @@ def test_a_real_worker_starts_every_task_at_100_per_second(redis_url):
     latency = figures["enqueue_to_start"]
     assert latency["n"] == 300
     assert 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"] <= latency["max_ms"]
-    assert latency["p99_ms"] < 2000  # sane on a loaded machine; the target is judged in `targets`
     assert figures["setup"]["pool"] == "threads" and figures["setup"]["acks_late"] is True
     # Nothing of the run is left on the broker.
     queue = figures["setup"]["queue"]

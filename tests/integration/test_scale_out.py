@@ -37,6 +37,7 @@ def stack() -> Iterator[Stack]:
         **os.environ,
         "DATABASE_URL": database_reset(database_url),
         "REDIS_URL": redis_reset(redis_url),
+        "DJANGO_SETTINGS_MODULE": "support_bot.settings",
         "DJANGO_DEBUG": "1",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LLM_API_KEY": "local-test-key",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -56,11 +56,17 @@ async def make_gateway(
     """make_gateway(fallback_models=("b",), ...) -> a Gateway on the fake server."""
     made: list[Gateway] = []
 
-    def make(*, rng: Callable[[], float] | None = None, **overrides: Any) -> Gateway:
+    def make(
+        *,
+        rng: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+        **overrides: Any,
+    ) -> Gateway:
         gateway = Gateway(
             test_config(**{"base_url": fake_server.base_url, **overrides}),
             cache=LocMemCache(f"llm-tests-{uuid.uuid4()}", {}),
             **({"rng": rng} if rng else {}),
+            **({"sleep": sleep} if sleep else {}),
         )
         made.append(gateway)
         return gateway

@@ -88,16 +88,16 @@ async def test_an_invented_amount_never_reaches_the_customer(make_stage) -> None
     assert "$5.00" not in stage.text and "Enjoy the stars" not in stage.text
     for step in stage.plan.steps:  # the plain plan completes the reply
         assert step.summary in stage.text
-    assert stage.trace.detail["fell_back_to_plan"] is True
-    assert any("$5.00" in problem for problem in stage.trace.detail["drift"])
+    assert stage.trace.detail.fell_back_to_plan is True
+    assert any("$5.00" in problem for problem in stage.trace.detail.drift)
 
 
 async def test_a_drifting_model_call_is_still_traced(make_stage) -> None:
     stage = make_stage(gateway_replying(f"{FIRST} {INVENTED} Enjoy the stars!"))
     await run(stage)
-    assert stage.trace.detail["fell_back_to_plan"] is True
+    assert stage.trace.detail.fell_back_to_plan is True
     assert stage.trace.model == "claude-sonnet-4.5" and not stage.trace.offline
-    assert stage.trace.detail.get("calls")
+    assert stage.trace.detail.calls
 
 
 async def test_a_faithful_reply_is_released_as_written(make_stage) -> None:
@@ -105,7 +105,7 @@ async def test_a_faithful_reply_is_released_as_written(make_stage) -> None:
     stage = make_stage(gateway_replying(reply))
     pieces = await run(stage)
     assert "".join(pieces) == stage.text == reply
-    assert stage.trace.detail["drift"] == []
+    assert stage.trace.detail.drift == ()
 
 
 async def test_an_invented_first_sentence_shows_its_fact_free_words_then_the_plain_plan(
@@ -141,7 +141,7 @@ async def test_a_sentence_echoing_the_prompt_is_stopped_before_the_echo_shows(ma
     await run(stage)
     assert echo not in stage.text
     assert " ".join(prompts.EMPATHY_SYSTEM.split()[:6]) not in stage.text
-    assert stage.trace.detail["drift"]
+    assert stage.trace.detail.drift
 
 
 async def test_offline_the_reply_is_the_plain_plan(make_stage) -> None:
@@ -198,7 +198,7 @@ async def test_a_retry_that_repeats_the_words_out_goes_on_from_where_the_stream_
     stage = make_stage(RetryingGateway(reply[:40], reply))
     pieces = await run(stage)
     assert "".join(pieces) == stage.text == reply
-    assert not stage.trace.detail["fell_back_to_plan"]
+    assert not stage.trace.detail.fell_back_to_plan
 
 
 async def test_a_retry_that_says_something_else_leaves_the_rest_to_the_plain_plan(
@@ -209,4 +209,4 @@ async def test_a_retry_that_says_something_else_leaves_the_rest_to_the_plain_pla
     assert "".join(pieces) == stage.text
     assert stage.text.startswith(FIRST[:20].rsplit(" ", 1)[0]) and "To be precise: " in stage.text
     assert "Hello Sarah" not in stage.text
-    assert stage.trace.detail["fell_back_to_plan"]
+    assert stage.trace.detail.fell_back_to_plan

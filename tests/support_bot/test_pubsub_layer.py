@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
-from support_bot import channel_layers as layers
 from support_bot.channel_layers import GAP_EVENT, RedisPubSubChannelLayer
+from support_bot.patches import channels_redis_pubsub as layers
 
 WAIT_S = 10.0
 
