@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.security]
+pytestmark = [pytest.mark.security, pytest.mark.slow]  # each check starts a Django process
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_CHECK = ("check", "--deploy", "--fail-level", "WARNING")
