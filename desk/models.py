@@ -18,7 +18,10 @@ class HandoffQueue(Conversation):
         proxy = True
         verbose_name = "handoff"
         verbose_name_plural = "handoff queue"
-        permissions = [("work_queue", "Can claim, reply to, reassign and resolve handoffs")]
+        permissions = [
+            ("work_queue", "Can claim, reply to, reassign and resolve handoffs"),
+            ("lead_queue", "Can reassign any handoff, also another agent's conversation"),
+        ]
 
 
 class AgentProfile(models.Model):

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permissi
 from django.db.models import Q, QuerySet
 
 WORK_QUEUE = "desk.work_queue"
+LEAD_QUEUE = "desk.lead_queue"
 
 
 def can_work_queue(user: AbstractBaseUser | AnonymousUser | Any) -> bool:
@@ -19,6 +20,11 @@ def can_work_queue(user: AbstractBaseUser | AnonymousUser | Any) -> bool:
         and user.is_staff
         and user.has_perm(WORK_QUEUE)
     )
+
+
+def can_lead_queue(user: AbstractBaseUser | AnonymousUser | Any) -> bool:
+    """Desk leads hand out any conversation: a waiting one, or one another agent owns."""
+    return can_work_queue(user) and user.has_perm(LEAD_QUEUE)
 
 
 def work_queue_users() -> QuerySet[Any]:

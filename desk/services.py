@@ -20,7 +20,7 @@ from conversations.services import message_create
 from desk.assignment import agent_load, assignment_take
 from desk.events import HandoffState, handoff_frame_for, publish_after_commit
 from desk.models import AgentProfile, ConversationNote, HandoffEvent
-from desk.permissions import can_work_queue, display_name
+from desk.permissions import can_lead_queue, can_work_queue, display_name
 from desk.presence import agent_seen
 from desk.queue import assigned_frame, handoff_log, offer_to_next_agent, queue_assign_waiting
 
@@ -121,6 +121,10 @@ def handoff_reassign(
         conversation = _locked(conversation_id)
         if conversation.status not in {Status.QUEUED, Status.ASSIGNED}:
             raise DeskRefused("Only a waiting or owned conversation can be reassigned.")
+        if conversation.assigned_agent_id != actor.pk and not can_lead_queue(actor):
+            raise DeskRefused(
+                "Only the agent who owns this conversation, or a desk lead, can reassign it."
+            )
         if conversation.assigned_agent_id == to_agent.pk:
             raise DeskRefused(f"{display_name(to_agent)} already owns this conversation.")
         load = agent_load(to_agent)

@@ -1,5 +1,6 @@
-"""The staff roles as auth groups: "Support agents" work the handoff queue, "Ops" read transcripts,
-traces and the dashboard, "Privacy officers" answer data-subject requests (export a customer's
+"""The staff roles as auth groups: "Support agents" work the handoff queue, "Desk leads" may also
+hand out any conversation (reassign another agent's), "Ops" read transcripts, traces and the
+dashboard, "Privacy officers" answer data-subject requests (export a customer's
 data, erase a customer). Created after every migrate so each database has them.
 
 Erasure cannot be undone, so it is its own role rather than part of read-only Ops: an admin puts
@@ -17,6 +18,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
 SUPPORT_AGENTS = "Support agents"
+DESK_LEADS = "Desk leads"
 OPS = "Ops"
 PRIVACY_OFFICERS = "Privacy officers"
 
@@ -46,6 +48,7 @@ ROLES: dict[str, list[str]] = {
         "desk.add_conversationnote",
         "desk.view_cannedresponse",
     ],
+    DESK_LEADS: ["desk.lead_queue"],  # on top of Support agents: hand out any conversation
     OPS: [
         *_TRANSCRIPT_VIEW,
         *_STORE_VIEW,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
 from conversations.models import Conversation, Message
@@ -250,6 +251,23 @@ def test_reassign_checks_the_target_agents_capacity(make_agent: Any, make_handof
     second.refresh_from_db()
     assert first.assigned_agent == sam and second.assigned_agent == dana
     assert events(first)[-1] == HandoffEvent.Kind.REASSIGNED
+
+
+def test_only_the_owner_or_a_desk_lead_reassigns(make_agent: Any, make_handoff: Any) -> None:
+    """Another agent naming themself (or anyone) on a conversation they do not own is refused."""
+    dana, sam, lee = make_agent("Dana"), make_agent("Sam"), make_agent("Lee")
+    conversation, _ = make_handoff()
+    services.handoff_claim(conversation_id=conversation.pk, agent=dana)
+    with pytest.raises(DeskRefused, match="owns this conversation, or a desk lead"):
+        services.handoff_reassign(conversation_id=conversation.pk, actor=sam, to_agent=sam)
+    conversation.refresh_from_db()
+    assert conversation.assigned_agent == dana
+    lee.user_permissions.add(Permission.objects.get(codename="lead_queue"))
+    lee = User.objects.get(pk=lee.pk)  # permissions are cached per instance
+    assert services.handoff_reassign(conversation_id=conversation.pk, actor=lee, to_agent=sam).ok
+    assert services.handoff_reassign(conversation_id=conversation.pk, actor=sam, to_agent=dana).ok
+    conversation.refresh_from_db()
+    assert conversation.assigned_agent == dana
 
 
 def test_resolve_hands_the_conversation_back_to_the_bot(make_agent: Any, make_handoff: Any) -> None:

@@ -36,7 +36,7 @@ def test_ensure_roles_is_idempotent_and_keeps_extra_grants() -> None:
     ensure_roles()
     ensure_roles()
 
-    assert Group.objects.filter(name__in=ROLES).count() == len(ROLES) == 3
+    assert Group.objects.filter(name__in=ROLES).count() == len(ROLES) == 4
     assert _codenames(OPS) == {*ROLES[OPS], "orders.change_storepolicy"}
 
 
