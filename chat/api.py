@@ -73,6 +73,7 @@ def _bearer_token(request: HttpRequest) -> str | None:
 
 
 def _after_seq(raw: str) -> int | None:
-    if not raw.isdigit() or len(raw) > 10:
+    # isdigit() alone accepts "²" and other Unicode digits that int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
         return None
     return int(raw)

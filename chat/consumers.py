@@ -236,6 +236,8 @@ def _parse(text_data: str | None) -> dict[str, Any]:
         frame = json.loads(text_data)
     except ValueError as exc:
         raise FrameInvalid("malformed JSON") from exc
+    except RecursionError as exc:  # a frame nested thousands deep: the parser gives up
+        raise FrameInvalid("a frame nests too deeply") from exc
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise FrameInvalid("a frame is a JSON object with a string `type`")
     return frame
@@ -251,14 +253,15 @@ def _message_fields(frame: dict[str, Any]) -> tuple[uuid.UUID, str]:
     if client_id is None:
         raise FrameInvalid("client_id must be a UUID", client_id=echo)
     if not _is_text(text) or not text.strip():
-        raise FrameInvalid("text must be a non-empty string", client_id=echo)
+        raise FrameInvalid("text must be a non-empty string without NUL characters", client_id=echo)
     return client_id, text
 
 
 def _is_text(value: object) -> bool:
-    """A str that can be stored: JSON lets a lone surrogate through ("\\ud800"), which the
-    database cannot encode, so it would crash the write and drop the socket."""
-    if not isinstance(value, str):
+    """A str that can be stored: JSON lets a lone surrogate through ("\\ud800") and a NUL
+    ("\\u0000"), which the database cannot store (PostgreSQL refuses NUL in text; SQLite keeps
+    it), so the write would fail and drop the socket."""
+    if not isinstance(value, str) or "\x00" in value:
         return False
     try:
         value.encode("utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -15,8 +16,8 @@ from support_bot.sql import sql_name
 def conversation_get(*, conversation_id: uuid.UUID | str) -> Conversation | None:
     try:
         return Conversation.objects.select_related("customer__tier").get(pk=conversation_id)
-    except (Conversation.DoesNotExist, ValueError, TypeError):
-        return None
+    except (Conversation.DoesNotExist, ValidationError, ValueError, TypeError):
+        return None  # "abc" is no UUID: the same as no such conversation
 
 
 def messages_after(*, conversation_id: uuid.UUID | str, after_seq: int) -> QuerySet[Message]:

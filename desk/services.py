@@ -196,6 +196,8 @@ def agent_reply(*, conversation_id: uuid.UUID | str, agent: Any, text: str) -> M
     """A reply the customer sees at once in the widget; only the owning agent may send it."""
     _require_agent(agent)
     text = text.strip()
+    if "\x00" in text:  # PostgreSQL cannot store it; a form can still send it
+        raise DeskRefused("The text holds a NUL character, which cannot be saved.")
     if not text:
         raise DeskRefused("Write a reply first.")
     if len(text) > MAX_MESSAGE_CHARS:
@@ -218,6 +220,8 @@ def note_create(*, conversation_id: uuid.UUID | str, author: Any, text: str) -> 
     """An internal note: published to the agents' consoles only, never to the customer."""
     _require_agent(author)
     text = text.strip()
+    if "\x00" in text:  # PostgreSQL cannot store it; a form can still send it
+        raise DeskRefused("The text holds a NUL character, which cannot be saved.")
     if not text:
         raise DeskRefused("Write a note first.")
     if len(text) > MAX_NOTE_CHARS:

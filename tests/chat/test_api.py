@@ -95,7 +95,7 @@ def test_history_lists_messages_after_seq_oldest_first_as_message_frames() -> No
     assert [m["text"] for m in later] == ["queued"]
 
 
-@pytest.mark.parametrize("after_seq", ["-1", "two", "1.5", ""])
+@pytest.mark.parametrize("after_seq", ["-1", "two", "1.5", "", "\u00b2", "\u0663"])
 def test_history_rejects_a_bad_after_seq(after_seq: str) -> None:
     conversation, token = conversation_create(customer=None)
     response = Client().get(
@@ -104,3 +104,14 @@ def test_history_rejects_a_bad_after_seq(after_seq: str) -> None:
         headers={"authorization": f"Bearer {token}"},
     )
     assert response.status_code == 400
+
+
+def test_history_of_a_conversation_id_that_is_no_uuid_is_a_clean_401(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The same answer as for an unknown conversation or a wrong token: ids are not probed."""
+    response = Client().get(
+        "/api/conversations/abc/messages/", headers={"authorization": "Bearer x"}
+    )
+    assert response.status_code == 401 and "token" in response.json()["detail"]
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]

@@ -307,3 +307,16 @@ def test_only_the_owner_replies_and_the_reply_is_an_agent_message(
     )
     assert message.sender == Message.Sender.AGENT and message.author == dana
     assert message.text == "Hi, Dana here." and message.seq == 1
+
+
+def test_an_agent_text_with_a_nul_is_refused_not_a_failed_write(
+    make_agent: Any, make_handoff: Any
+) -> None:
+    dana = make_agent("Dana")
+    conversation, _ = make_handoff()
+    services.handoff_claim(conversation_id=conversation.pk, agent=dana)
+    with pytest.raises(DeskRefused, match="NUL"):
+        services.agent_reply(conversation_id=conversation.pk, agent=dana, text="hi\x00there")
+    with pytest.raises(DeskRefused, match="NUL"):
+        services.note_create(conversation_id=conversation.pk, author=dana, text="\x00")
+    assert not Message.objects.filter(conversation=conversation, sender="agent").exists()

@@ -19,7 +19,7 @@ from asgiref.sync import sync_to_async
 
 from conversations.models import MAX_MESSAGE_CHARS, Message
 from conversations.services import conversation_create
-from tests.chat.conftest import Chat
+from tests.chat.conftest import RECEIVE_S, Chat, communicator
 
 pytestmark = [pytest.mark.security]
 
@@ -49,6 +49,9 @@ MALFORMED: list[Any] = [
     '{"type": "typing", "active": "yes"}',
     '{"type": "message", "client_id": "%s", "text": "a\\ud800b"}',  # a lone surrogate
     '{"type": "csat", "score": 4, "comment": "\\udfff"}',
+    '{"type": "message", "client_id": "%s", "text": "a\\u0000b"}',  # PostgreSQL cannot store NUL
+    '{"type": "csat", "score": 4, "comment": "nul\\u0000"}',
+    '{"type": "message", "text": ' + "[" * 5000 + "]" * 5000 + "}",  # nested 5,000 deep
 ]
 
 
@@ -105,6 +108,16 @@ async def test_malformed_frames_get_invalid_and_the_socket_keeps_working(
     await chat.say("What is your return policy?")
     ack = (await chat.until(lambda f: f["type"] == "ack"))[-1]
     await chat.reply_to(ack["message_id"])
+
+
+async def test_a_socket_for_a_conversation_id_that_is_no_uuid_is_refused_cleanly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """/ws/chat/abc/ is a handshake refused (403), as for an unknown conversation, not a crash."""
+    ws = communicator("abc", "some-token")
+    connected, _ = await ws.connect(timeout=RECEIVE_S)
+    assert not connected
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
 
 
 # -- through the real server: Daphne's own size limit --
