@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llm.gateway import Gateway, get_gateway
-from pipeline.offline.intent import INTENTS, classify
 from pipeline.intent import intent_stage
+from pipeline.offline.intent import INTENTS, classify
 
 
 @dataclass(frozen=True)

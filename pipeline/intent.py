@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 
 from llm.gateway import Gateway, RequestBudget
-from pipeline.offline.intent import INTENTS, classify
 from llm.types import ChatRequest, Completion
 from pipeline import prompts
+from pipeline.offline.intent import INTENTS, classify
 from pipeline.tracing import stage_trace
 from pipeline.types import IntentResult, StageTrace
 
