@@ -51,7 +51,7 @@ def train_model() -> IntentModel:
     names = tuple(sorted(set(labels)))
     targets = np.searchsorted(names, labels)
     temperature = _fit_temperature(features, targets, groups)
-    svm = LinearSVC(C=_C, tol=_TOL).fit(features, targets)
+    svm = LinearSVC(C=_C, tol=_TOL, random_state=0).fit(features, targets)
     return IntentModel(vectorizer, svm, names, temperature)
 
 
@@ -67,7 +67,7 @@ def _fit_temperature(features: csr_matrix, targets: np.ndarray, groups: list[int
     """Softmax temperature minimising log-loss on margins from folds that never saw the template."""
     margins = np.zeros((len(targets), int(targets.max()) + 1), dtype=np.float32)
     for train, test in GroupKFold(_FOLDS).split(features, targets, groups):
-        fold = LinearSVC(C=_C, tol=_TOL).fit(features[train], targets[train])
+        fold = LinearSVC(C=_C, tol=_TOL, random_state=0).fit(features[train], targets[train])
         margins[test] = fold.decision_function(features[test])
     rows = np.arange(len(targets))
 
