@@ -23,7 +23,13 @@ from pipeline import cache, prompts, retrieval
 from pipeline.actions import ActionFailed, execute_plan_actions
 from pipeline.empathy import EmpathyStage
 from pipeline.intent import intent_stage
-from pipeline.plan import article_plan, deterministic_plan, handoff_plan, render_plan
+from pipeline.plan import (
+    article_plan,
+    clarify_plan,
+    deterministic_plan,
+    handoff_plan,
+    render_plan,
+)
 from pipeline.policy import compute_facts
 from pipeline.reasoning import reasoning_stage
 from pipeline.router import Route, choose_lane
@@ -107,6 +113,10 @@ async def run_pipeline(
         async for event in _answer_plain(
             run, route, intent, retrieved, handoff_plan(route.reason), route.reason
         ):
+            yield event
+        return
+    if route.clarify:
+        async for event in _answer_plain(run, route, intent, retrieved, clarify_plan(intent), None):
             yield event
         return
     if route.lane == "fast":
