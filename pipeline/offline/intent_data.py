@@ -160,15 +160,6 @@ def _framed(template: str, rng: random.Random, *, cap: int) -> list[str]:
     return [rng.choice(frames).format(v) for v in _expand(body, cap=cap, rng=rng)]
 
 
-def generic_words() -> frozenset[str]:
-    """Filler words that carry no intent, including every word of the shared frames."""
-    path = DATA_DIR.parent / "generic_words.txt"
-    words = {w for line in _templates(path) for w in line.split()}
-    for phrase in (*_DO_FRAMES, *_ABOUT_FRAMES, *_PREFIXES, *_SUFFIXES):
-        words.update(re.findall(r"[a-z]+", phrase.replace("'", "")))
-    return frozenset(words)
-
-
 def slots() -> dict[str, tuple[str, ...]]:
     """Slot name -> its words."""
     words: dict[str, list[str]] = {}

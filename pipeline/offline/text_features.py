@@ -88,18 +88,6 @@ def tokens(text: str) -> list[str]:
     return words
 
 
-def features(text: str, *, char_min: int = 3, char_max: int = 4) -> list[str]:
-    """Word unigrams and bigrams plus within-word character n-grams."""
-    words = tokens(text)
-    feats = [f"w:{w}" for w in words]
-    feats.extend(f"b:{a}_{b}" for a, b in pairwise(words))
-    for word in words:
-        padded = f" {word} "
-        for size in range(char_min, char_max + 1):
-            feats.extend(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
-    return feats
-
-
 def analyze(text: str) -> list[str]:
     """The classifier's features: words, word pairs, and character 3-5-grams of each word."""
     words = tokens(text)
