@@ -67,6 +67,10 @@ class EvaluationReport:
     output_tokens: int
     cost_usd: float
     skipped: tuple[tuple[str, int], ...]
+    other_recall: float  # share of out-of-scope messages answered with `other`
+    ece: float  # expected calibration error of the confidence, 10 equal-width bins
+    # The confidence below which the bot should ask rather than act (see choose_threshold).
+    suggested_threshold: float
 
 
 Classifier = Callable[[str], "ClassifiedText | Awaitable[ClassifiedText]"]
@@ -126,17 +130,19 @@ async def evaluate(
     """Classify every row one at a time (latency is per message) and score the results."""
     gold: list[str] = []
     predicted: list[str] = []
+    confidences: list[float] = []
     latencies: list[float] = []
     usage: list[float] = [0, 0, 0.0]  # input tokens, output tokens, cost
     for row in rows:
         result, elapsed_ms = await _classify_one(classifier, row.text)
         gold.append(row.label)
         predicted.append(result.intent)
+        confidences.append(result.confidence)
         latencies.append(elapsed_ms)
         usage[0] += result.input_tokens
         usage[1] += result.output_tokens
         usage[2] += result.cost_usd
-    return _report(gold, predicted, latencies, usage, skipped)
+    return _report(gold, predicted, confidences, latencies, usage, skipped)
 
 
 def evaluate_sync(
@@ -151,6 +157,7 @@ def evaluate_sync(
 def _report(
     gold: list[str],
     predicted: list[str],
+    confidences: list[float],
     latencies: list[float],
     usage: list[float],
     skipped: tuple[tuple[str, int], ...],
@@ -159,6 +166,8 @@ def _report(
     with_support = [s.f1 for s in scores if s.support]
     correct = sum(g == p for g, p in zip(gold, predicted, strict=True))
     pairs = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
+    right = [g == p for g, p in zip(gold, predicted, strict=True)]
+    out_of_scope = [p == "other" for g, p in zip(gold, predicted, strict=True) if g == "other"]
     return EvaluationReport(
         total=len(gold),
         accuracy=correct / len(gold) if gold else 0.0,
@@ -172,7 +181,48 @@ def _report(
         output_tokens=int(usage[1]),
         cost_usd=float(usage[2]),
         skipped=skipped,
+        other_recall=sum(out_of_scope) / len(out_of_scope) if out_of_scope else 0.0,
+        ece=expected_calibration_error(confidences, right),
+        suggested_threshold=choose_threshold(confidences, right),
     )
+
+
+def expected_calibration_error(
+    confidences: list[float], correct: list[bool], *, bins: int = 10
+) -> float:
+    """Mean gap between stated confidence and accuracy, over equal-width bins, by share of rows."""
+    if not confidences:
+        return 0.0
+    buckets: dict[int, list[tuple[float, bool]]] = {}
+    for confidence, right in zip(confidences, correct, strict=True):
+        index = min(int(confidence * bins), bins - 1)
+        buckets.setdefault(index, []).append((confidence, right))
+    gap = 0.0
+    for rows in buckets.values():
+        stated = sum(c for c, _ in rows) / len(rows)
+        actual = sum(r for _, r in rows) / len(rows)
+        gap += len(rows) / len(confidences) * abs(stated - actual)
+    return gap
+
+
+# A confident wrong answer sends the customer down the wrong lane (and may act on it); an
+# unneeded clarifying question costs one extra turn. The first is taken as twice as bad.
+CLARIFY_COST = 0.5
+
+
+def choose_threshold(confidences: list[float], correct: list[bool]) -> float:
+    """The confidence threshold with the lowest cost: each wrong answer at or above it costs 1,
+    each right answer below it (a needless clarifying question) costs ``CLARIFY_COST``."""
+    best, best_cost = 0.0, float("inf")
+    for step in range(5, 96, 5):
+        threshold = step / 100
+        cost = sum(
+            (not right) if c >= threshold else CLARIFY_COST * right
+            for c, right in zip(confidences, correct, strict=True)
+        )
+        if cost < best_cost:
+            best, best_cost = threshold, cost
+    return best
 
 
 def per_intent_scores(gold: list[str], predicted: list[str]) -> tuple[IntentScore, ...]:

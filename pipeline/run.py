@@ -24,7 +24,13 @@ from llm.types import ChatRequest
 from pipeline import prompts
 from pipeline.rules import snapshot as cache
 from pipeline.rules.actions import ActionFailed, execute_plan_actions
-from pipeline.rules.plan import article_plan, deterministic_plan, handoff_plan, render_plan
+from pipeline.rules.plan import (
+    article_plan,
+    clarify_plan,
+    deterministic_plan,
+    handoff_plan,
+    render_plan,
+)
 from pipeline.rules.policy import compute_facts
 from pipeline.rules.router import LOW_CONFIDENCE, Route, choose_lane
 from pipeline.rules.verifier import fact_sheet
@@ -133,6 +139,10 @@ async def run_pipeline(
         async for event in _answer_plain(
             run, route, intent, retrieved, handoff_plan(route.reason), route.reason
         ):
+            yield event
+        return
+    if route.clarify:
+        async for event in _answer_plain(run, route, intent, retrieved, clarify_plan(intent), None):
             yield event
         return
     if route.lane == "fast":

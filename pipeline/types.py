@@ -23,6 +23,8 @@ class IntentResult:
     secondary: tuple[str, ...]
     confidence: float
     source: str  # "model", "model-repaired" or "offline"
+    # The second likeliest intent, named in the clarifying question when confidence is low.
+    runner_up: str | None = None
 
     @property
     def all(self) -> tuple[str, ...]:

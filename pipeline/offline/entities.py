@@ -63,12 +63,26 @@ class Entities:
         return max((d.days for d in self.durations), default=None)
 
 
+# A count of things is not an order number: "order 500 units", "ord 200 pcs".
+_NOT_A_QUANTITY = (
+    r"(?!\s*(?:units?|pcs|pieces?|items?|boxes|packs?|bottles?|pairs?|sets?|kg|grams?|g|ml|"
+    r"litres?|liters?|rs|rupees|dollars?|bucks|usd|eur|euros?)\b)"
+)
+# The store numbers its orders ORD-1001, ORD-4521...; customers write "ord4521", "ORD 4521",
+# "0RD-4521", "ordr 4521", "oder#4521", and "order no. 4521".
+_ORDER_PREFIX = r"(?:ord(?:er)?|ordr|oder|odr|0rd)"
 _ORDER_PATTERNS = (
-    (True, re.compile(r"\bord(?:er)?[-_ ]?#?(?P<num>\d{3,})\b", re.IGNORECASE)),
     (
         True,
         re.compile(
-            r"\b(?:order|purchase)\s+(?:number|no\.?|num|id|#)?\s*(?:is\s+)?:?\s*#?\s*(?P<num>\d{3,})\b",
+            rf"\b{_ORDER_PREFIX}[-_ ]?#?\s?(?P<num>\d{{3,}})\b{_NOT_A_QUANTITY}", re.IGNORECASE
+        ),
+    ),
+    (
+        True,
+        re.compile(
+            rf"\b(?:{_ORDER_PREFIX}|purchase)\s+(?:number|no\.?|num|id|#)?\s*(?:is\s+)?:?\s*#?\s*"
+            rf"(?P<num>\d{{3,}})\b{_NOT_A_QUANTITY}",
             re.IGNORECASE,
         ),
     ),
@@ -82,6 +96,13 @@ _ORDER_PATTERNS = (
             re.IGNORECASE,
         ),
     ),
+)
+# Numbers that are something else: a phone number, a zip or pin code, a price.
+_NOT_ORDER_BEFORE = re.compile(
+    r"(phone|mobile|cell|call|text|whatsapp|contact|reach me|zip|pin|pincode|postal|post|"
+    r"postcode|rs\.?|inr|usd|price|cost|paid|pay|amount|total|qty|quantity)"
+    r"(\s+(code|number|no\.?|num|me|at|on|of|is|was|:))*\s*[:#]?\s*$",
+    re.IGNORECASE,
 )
 _EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MONEY_RE = re.compile(
@@ -177,10 +198,20 @@ def _order_refs(text: str) -> tuple[OrderRef, ...]:
     for explicit, pattern in _ORDER_PATTERNS:
         for match in pattern.finditer(without_emails):
             number = match["num"]
+            if not explicit and _is_other_number(without_emails, match):
+                continue
             if number not in found or (explicit and not found[number][1].explicit):
                 ref = OrderRef(match.group(0).strip(), number, explicit)
                 found[number] = (min(match.start(), found.get(number, (match.start(),))[0]), ref)
     return tuple(ref for _, ref in sorted(found.values(), key=lambda pair: pair[0]))
+
+
+def _is_other_number(text: str, match: re.Match[str]) -> bool:
+    """A bare number given as a phone, zip or price, or exactly ten digits (a phone number:
+    the store's order numbers are four digits and marketplace ids are longer)."""
+    if _NOT_ORDER_BEFORE.search(text[max(0, match.start() - 30) : match.start()]):
+        return True
+    return len(match["num"]) in (10, 11) and not text[: match.start()].rstrip().endswith("#")
 
 
 def _amounts(text: str) -> tuple[Money, ...]:

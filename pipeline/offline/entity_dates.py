@@ -85,6 +85,7 @@ _DATE_PATTERNS = (
     ("in_offset", re.compile(rf"\b(?:in|within)\s+(?:the\s+next\s+)?{_COUNT}\s+{_UNIT}\b")),
     ("ago", re.compile(rf"\b{_COUNT}\s+{_UNIT}\s+ago\b")),
     ("next_week", re.compile(r"\bnext\s+(?P<span>week|month)\b")),
+    ("last_week", re.compile(r"\blast\s+(?P<span>week|month)\b")),
 )
 _DURATION_RE = re.compile(rf"\b{_COUNT}\s+{_UNIT}\b(?!\s+ago)")
 _DURATION_CONTEXT = re.compile(
@@ -97,6 +98,12 @@ _DEADLINE_CUES = re.compile(
 )
 _ORDER_CUES = re.compile(
     r"\b(ordered|order(?:ed)? it|placed|bought|purchased|paid|order was|checkout)\b"
+)
+# Words that put a date in the past even when it was a deadline: "was supposed to arrive
+# friday", "hasn't moved since monday", "it came on tuesday".
+_PAST_CUES = re.compile(
+    r"\b(was|were|should have|supposed to|since|did|had|got|came|arrived|received|shipped|"
+    r"dispatched|returned|sent|happened|ordered|placed|bought|paid)\b"
 )
 
 
@@ -123,7 +130,8 @@ def find_dates(text: str, *, today: date) -> tuple[DateMention, ...]:
             if any(_overlaps(span, other) for other in taken):
                 continue
             role = _role(lowered[: match.start()], kind)
-            value = _resolve(kind, match, role=role, today=today)
+            past = _in_past(lowered[: match.start()], role)
+            value = _resolve(kind, match, role=role, past=past, today=today)
             if value is not None:
                 taken.append(span)
                 found.append(
@@ -160,11 +168,20 @@ def _role(before: str, kind: str) -> str:
     return "deadline" if max(deadline, default=-1) > max(ordered, default=-1) else "order_date"
 
 
+def _in_past(before: str, role: str) -> bool:
+    """Whether an undated weekday points back in time: an order date always does, a
+    deadline only when the clause says it was missed, a bare mention when its verb is past."""
+    if role == "order_date":
+        return True
+    clause = re.split(r"[.!?;]\s|\bbut\b|\band\b", before)[-1][-45:]
+    return _PAST_CUES.search(clause) is not None
+
+
 def _count(raw: str) -> int:
     return int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
 
 
-def _resolve(kind: str, match: re.Match[str], *, role: str, today: date) -> date | None:
+def _resolve(kind: str, match: re.Match[str], *, role: str, past: bool, today: date) -> date | None:
     groups = match.groupdict()
     if kind in ("month_day", "day_month"):
         return _calendar(MONTHS[groups["month"]], int(groups["day"]), groups["year"], role, today)
@@ -175,10 +192,12 @@ def _resolve(kind: str, match: re.Match[str], *, role: str, today: date) -> date
         if month > 12:  # "28/11" can only be day/month
             month, day = day, month
         return _calendar(month, day, groups["year"], role, today)
-    return _resolve_relative(kind, groups, today)
+    return _resolve_relative(kind, groups, today, past=past)
 
 
-def _resolve_relative(kind: str, groups: dict[str, str | None], today: date) -> date | None:
+def _resolve_relative(
+    kind: str, groups: dict[str, str | None], today: date, *, past: bool
+) -> date | None:
     if kind == "relative_word":
         offsets = {
             "today": 0,
@@ -189,12 +208,16 @@ def _resolve_relative(kind: str, groups: dict[str, str | None], today: date) -> 
         }
         return today + timedelta(days=offsets[str(groups["word"])])
     if kind == "weekday":
-        return _weekday(WEEKDAYS.index(str(groups["weekday"])), groups["which"], today)
+        which = groups["which"]
+        if past and which in (None, "on"):
+            which = "last"
+        return _weekday(WEEKDAYS.index(str(groups["weekday"])), which, today)
     if kind in ("in_offset", "ago"):
         days = _count(str(groups["count"])) * UNIT_DAYS[str(groups["unit"])]
         return today + timedelta(days=days if kind == "in_offset" else -days)
-    if kind == "next_week":
-        return today + timedelta(days=7 if groups["span"] == "week" else 30)
+    if kind in ("next_week", "last_week"):
+        days = 7 if groups["span"] == "week" else 30
+        return today + timedelta(days=days if kind == "next_week" else -days)
     return None
 
 

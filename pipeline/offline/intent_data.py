@@ -1,9 +1,10 @@
 """The project's own intent examples: template expansion and light augmentation.
 
-Examples live in ``data/intents/<intent>.txt``, one template per line, where
-``{a|b|}`` picks one option (an empty option drops the slot). Each template expands
-to a capped, deterministic set of variants; a share of them are then wrapped in
-greetings or sign-offs and given typos, the way people really type in a chat box.
+Examples live in ``data/intents/<intent>.txt`` (full requests) and ``data/chat/<intent>.txt``
+(the way shoppers type in a chat box: fragments, typos, many kinds of shop), one template per
+line, where ``{a|b|}`` picks one option (an empty option drops the slot) and ``$product`` picks
+a product word from ``data/slots.txt``. Each template expands to a capped, deterministic set of
+variants; a share of them are then wrapped in greetings or sign-offs and given typos.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "intents"
+CHAT_DIR = DATA_DIR.parent / "chat"
+HELDOUT_PATH = DATA_DIR.parent / "heldout.tsv"
 
 _GROUP_RE = re.compile(r"\{([^{}]*)\}")
+_SLOT_RE = re.compile(r"\$([a-z]+)")
 _PREFIXES = (
     "hi ",
     "hello, ",
@@ -156,23 +160,49 @@ def _framed(template: str, rng: random.Random, *, cap: int) -> list[str]:
     return [rng.choice(frames).format(v) for v in _expand(body, cap=cap, rng=rng)]
 
 
-def generic_words() -> frozenset[str]:
-    """Filler words that carry no intent, including every word of the shared frames."""
-    path = DATA_DIR.parent / "generic_words.txt"
-    words = {w for line in _templates(path) for w in line.split()}
-    for phrase in (*_DO_FRAMES, *_ABOUT_FRAMES, *_PREFIXES, *_SUFFIXES):
-        words.update(re.findall(r"[a-z]+", phrase.replace("'", "")))
-    return frozenset(words)
+def slots() -> dict[str, tuple[str, ...]]:
+    """Slot name -> its words."""
+    words: dict[str, list[str]] = {}
+    for line in _templates(DATA_DIR.parent / "slots.txt"):
+        name, _, options = line.partition(":")
+        words.setdefault(name.strip(), []).extend(o.strip() for o in options.split("|"))
+    return {name: tuple(options) for name, options in words.items()}
+
+
+def _fill_slots(text: str, words: dict[str, tuple[str, ...]], rng: random.Random) -> str:
+    return _SLOT_RE.sub(lambda m: rng.choice(words[m[1]]) if m[1] in words else m[0], text)
 
 
 def load_examples(*, cap: int = 30, seed: int = 7) -> list[tuple[str, str]]:
     """Every (text, intent) training pair, identical on every call."""
-    examples: list[tuple[str, str]] = []
-    for path in sorted(DATA_DIR.glob("*.txt")):
-        intent = path.stem
-        for template in _templates(path):
-            # Seeded per template, so editing one line leaves every other line's variants as they were.
-            rng = random.Random(f"{seed}:{intent}:{template}")
-            for variant in _framed(template, rng, cap=cap):
-                examples.extend((text, intent) for text in _augment(variant, rng))
+    return [(text, intent) for text, intent, _ in load_grouped(cap=cap, seed=seed)]
+
+
+def load_grouped(*, cap: int = 30, seed: int = 7) -> list[tuple[str, str, int]]:
+    """(text, intent, template number): variants of one template share a number, so
+    cross-validation can keep them on one side of a split."""
+    slot_words = slots()
+    examples: list[tuple[str, str, int]] = []
+    for group, (intent, template) in enumerate(_all_templates()):
+        # Seeded per template, so editing one line leaves every other line's variants as they were.
+        rng = random.Random(f"{seed}:{intent}:{template}")
+        for variant in _framed(template, rng, cap=cap):
+            filled = _fill_slots(variant, slot_words, rng)
+            examples.extend((text, intent, group) for text in _augment(filled, rng))
     return examples
+
+
+def _all_templates() -> Iterator[tuple[str, str]]:
+    for path in [*sorted(DATA_DIR.glob("*.txt")), *sorted(CHAT_DIR.glob("*.txt"))]:
+        for template in _templates(path):
+            yield path.stem, template
+
+
+def load_heldout(path: Path = HELDOUT_PATH) -> list[tuple[str, str]]:
+    """(text, intent) rows of a tab-separated file; ``#`` lines and the header are skipped."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        if line.strip() and not line.startswith("#"):
+            text, _, intent = line.rpartition("\t")
+            rows.append((text.strip(), intent.strip()))
+    return rows

@@ -2,12 +2,15 @@
 
 Customers type "wheres my pkg pls" as often as "Where is my package?", so text is
 lower-cased, common chat abbreviations are expanded, and every word also yields
-character n-grams, which keep a typo like "refnud" close to "refund".
+character n-grams, which keep a typo like "refnud" close to "refund". Order ids, phone
+numbers, e-mails, links, prices and other numbers become placeholders ("zref", "zphone",
+...): their shape says something about the intent, their digits never do.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 from itertools import pairwise
 
 # Chat shorthand seen in real support logs; mapped to the plain word so the model
@@ -56,6 +59,13 @@ _SHORTHAND = {
 }
 
 _TOKEN_RE = re.compile(r"[a-z]+|\d+")
+_EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_URL_RE = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
+# A phone number (a country code, grouped digits, or exactly ten digits), which customers
+# paste alone or with "call me"; longer bare numbers are left to be order ids.
+_PHONE_RE = re.compile(
+    r"\+\d[\d -]{7,}\d\b|(?<![\w#-])(?:\d{3}[ -]\d{3}[ -]\d{4}|\d{5} \d{5}|\d{10})\b"
+)
 _ORDER_REF_RE = re.compile(r"(?:#|\bord-?)\s?\d+|\b\d{4,}\b", re.IGNORECASE)
 _MONEY_RE = re.compile(
     r"[$€£]\s?\d+(?:[.,]\d+)?|\b\d+(?:[.,]\d+)?\s?(?:dollars|usd|eur|euros|bucks)\b"
@@ -66,6 +76,8 @@ _CONTRACTION_RE = re.compile(r"(\w)['\u2019](\w)")
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens with shorthand expanded and ids/amounts collapsed."""
     lowered = _CONTRACTION_RE.sub(r"\1\2", text.lower())
+    lowered = _URL_RE.sub(" zurl ", _EMAIL_RE.sub(" zemail ", lowered))
+    lowered = _PHONE_RE.sub(" zphone ", lowered)
     lowered = _MONEY_RE.sub(" zmoney ", lowered)
     lowered = _ORDER_REF_RE.sub(" zref ", lowered)
     words: list[str] = []
@@ -76,13 +88,20 @@ def tokens(text: str) -> list[str]:
     return words
 
 
-def features(text: str, *, char_min: int = 3, char_max: int = 4) -> list[str]:
-    """Word unigrams and bigrams plus within-word character n-grams."""
+def analyze(text: str) -> list[str]:
+    """The classifier's features: words, word pairs, and character 3-5-grams of each word."""
     words = tokens(text)
     feats = [f"w:{w}" for w in words]
     feats.extend(f"b:{a}_{b}" for a, b in pairwise(words))
     for word in words:
-        padded = f" {word} "
-        for size in range(char_min, char_max + 1):
-            feats.extend(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
+        feats.extend(_char_grams(word))
     return feats
+
+
+@cache
+def _char_grams(word: str) -> tuple[str, ...]:
+    # Cached per word: chat vocabulary is small, and this is most of the training time.
+    padded = f" {word} "
+    return tuple(
+        f"c:{padded[i : i + size]}" for size in (3, 4, 5) for i in range(len(padded) - size + 1)
+    )

@@ -294,6 +294,39 @@ def article_plan(retrieved: Retrieved, intent: IntentResult) -> Plan:
     )
 
 
+# How a clarifying question names each intent: "Do you want to <meaning>, or ...?"
+MEANINGS = {
+    "order_status": "know where your order is",
+    "shipping_expedite": "get a delivery faster or ask about shipping options",
+    "refund_request": "return something or get a refund",
+    "cancel_order": "cancel an order",
+    "change_order": "change something in an order",
+    "place_order": "buy something",
+    "change_address": "change a delivery address",
+    "payment": "sort out a payment or a charge",
+    "invoice": "get an invoice or receipt",
+    "product_inquiry": "ask about a product",
+    "complaint_escalation": "make a complaint",
+    "human_agent": "talk to a person",
+    "account": "get help with your account or our website",
+    "feedback": "leave feedback",
+}
+
+
+def clarify_plan(intent: IntentResult) -> Plan:
+    """The question asked instead of acting on a low-confidence guess: the two likeliest meanings."""
+    choices = [MEANINGS[i] for i in (intent.primary, intent.runner_up) if i in MEANINGS]
+    if len(choices) == 2:
+        question = f"Just to be sure I help with the right thing: do you want to {choices[0]}, or {choices[1]}?"
+    elif choices:
+        question = f"Just to be sure I help with the right thing: do you want to {choices[0]}, or is it something else?"
+    else:
+        question = "I'm not sure I understood. Could you tell me a little more about what you need?"
+    return Plan(
+        headline="clarify", steps=(ActionItem("clarify", question),), source="deterministic"
+    )
+
+
 def handoff_plan(reason: str) -> Plan:
     return Plan(
         headline="handoff",

@@ -38,7 +38,11 @@ def parse_intent(raw: str) -> IntentResult:
         raise InvalidIntent("confidence must be a number from 0 to 1")
     ordered = tuple(dict.fromkeys(s for s in secondary if s != primary))
     return IntentResult(
-        primary=primary, secondary=ordered[:3], confidence=float(confidence), source="model"
+        primary=primary,
+        secondary=ordered[:3],
+        confidence=float(confidence),
+        source="model",
+        runner_up=ordered[0] if ordered else None,
     )
 
 
@@ -49,6 +53,7 @@ def offline_intent(text: str) -> IntentResult:
         secondary=prediction.secondary,
         confidence=prediction.confidence,
         source="offline",
+        runner_up=prediction.scores[1][0],
     )
 
 
@@ -115,4 +120,6 @@ async def _repair(
 
 
 def _with_source(result: IntentResult, source: str) -> IntentResult:
-    return IntentResult(result.primary, result.secondary, result.confidence, source)
+    return IntentResult(
+        result.primary, result.secondary, result.confidence, source, result.runner_up
+    )

@@ -112,3 +112,56 @@ def test_injection_attempts_are_flagged(text: str) -> None:
 @pytest.mark.parametrize("text", ["where is my order", "please ignore my last message"])
 def test_ordinary_messages_are_not_injections(text: str) -> None:
     assert not looks_like_injection(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ord4521 is late",
+        "#4521",
+        "order 4521",
+        "ORD-4521",
+        "ORD 4521",
+        "0RD-4521",
+        "ordr 4521",
+        "oder#4521",
+        "order no. 4521",
+        "where is ord 4521 pls",
+    ],
+)
+def test_misspelt_order_ids_give_the_stores_number(text: str) -> None:
+    assert extract_entities(text, today=TODAY).order_numbers == ("4521",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me on 9876543210",
+        "my number is 5551234567",
+        "whatsapp +91 98765 43210",
+        "my zip code is 100001",
+        "pincode 560034",
+        "i paid 452100 rs for it",
+        "price 123456",
+        "i want to order 500 units",
+        "can i order 200 pcs",
+    ],
+)
+def test_phones_zips_prices_and_quantities_are_not_order_numbers(text: str) -> None:
+    assert extract_entities(text, today=TODAY).order_numbers == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("it was supposed to be delivered yesterday", date(2025, 12, 7)),
+        ("tracking hasnt moved since last monday", date(2025, 12, 1)),
+        ("it was supposed to arrive on friday", date(2025, 12, 5)),
+        ("i ordered it on thursday", date(2025, 12, 4)),
+        ("ordered last week", date(2025, 12, 1)),
+        ("can it get here by next friday", date(2025, 12, 12)),
+        ("can it come on wednesday", date(2025, 12, 10)),
+    ],
+)
+def test_relative_dates_point_the_way_the_sentence_does(text: str, day: date) -> None:
+    assert extract_entities(text, today=TODAY).dates[0].value == day

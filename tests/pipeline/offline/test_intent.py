@@ -99,3 +99,33 @@ def test_clear_requests_are_more_confident_than_vague_ones() -> None:
 
 def test_classification_is_deterministic() -> None:
     assert classify(FLAGSHIP) == classify(FLAGSHIP)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("weight gain powder for skinny guys which one", "product_inquiry"),
+        ("is there any side effect", "product_inquiry"),
+        ("immunity tablets for kids available?", "product_inquiry"),
+        ("Hlo sir", "other"),
+        ("9876543210", "other"),
+        ("ok thanks", "other"),
+        ("website is moving so slowly", "account"),
+        ("why was i charged for my subscription before the box came", "payment"),
+        ("skip next months box", "change_order"),
+        ("stop my coffee subscription", "cancel_order"),
+    ],
+)
+def test_real_shopper_wording_from_the_issue(text: str, intent: str) -> None:
+    assert classify(text).primary == intent
+
+
+def test_unknown_product_words_do_not_make_a_message_out_of_scope() -> None:
+    prediction = classify("does the zorbex elixir have any side effects")
+    assert prediction.primary == "product_inquiry"
+
+
+def test_greetings_are_never_confident_business_intents() -> None:
+    for text in ("hlo", "hi sir", "good morning", "hello mam"):
+        prediction = classify(text)
+        assert prediction.primary == "other" or prediction.confidence < 0.5, text
