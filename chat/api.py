@@ -11,6 +11,9 @@ from django.http.request import validate_host
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from chat.identity import IdentityMalformed, IdentityRefused, identity_customer, identity_parse
+from chat.limits import start_throttle_take
+from chat.visitors import client_of, visitor_cookie_set, visitor_key
 from conversations.selectors import conversation_get, message_frame, messages_after
 from conversations.services import conversation_create, conversation_token_valid
 from orders.models import Customer
@@ -19,16 +22,35 @@ from orders.models import Customer
 # CSRF-exempt because the widget is embedded on store pages that hold no Django CSRF token.
 # That is safe only because a cross-site request never acts as the signed-in user: the session
 # customer is bound only for same-origin requests (no Origin header, or one in ALLOWED_HOSTS).
-# A foreign page therefore gets an anonymous conversation, never one that can read the
-# customer's orders.
+# A foreign page gets the customer only with the store's signature, which it cannot forge.
 @csrf_exempt
 @require_POST
 def conversation_start(request: HttpRequest) -> JsonResponse:
-    conversation, token = conversation_create(customer=_same_origin_customer(request))
-    return JsonResponse(
+    """Who the customer is, strongest first: signed by the store's site, the signed-in user,
+    else an anonymous visitor (shared/protocol.md)."""
+    try:
+        identity = identity_parse(request.body)
+    except IdentityMalformed as exc:
+        return JsonResponse({"code": "invalid", "detail": str(exc)}, status=400)
+    client = client_of(request)
+    hit = start_throttle_take(address_key=client.address_key, visitor_cookie_key=client.cookie_key)
+    if hit is not None:
+        response = JsonResponse({"code": hit.code, "detail": hit.detail}, status=429)
+        response["Retry-After"] = str(hit.retry_after)
+        return response
+    try:
+        customer = identity_customer(identity) if identity else _same_origin_customer(request)
+    except IdentityRefused as exc:
+        return JsonResponse({"code": exc.code, "detail": exc.detail}, status=403)
+    conversation, token = conversation_create(
+        customer=customer, visitor_key=visitor_key(customer=customer, client=client)
+    )
+    response = JsonResponse(
         {"id": str(conversation.pk), "token": token, "ws_url": f"/ws/chat/{conversation.pk}/"},
         status=201,
     )
+    visitor_cookie_set(response, client)
+    return response
 
 
 @require_GET

@@ -60,8 +60,11 @@ class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
             await self.close()  # before accept: the handshake is refused with HTTP 403
             return
         self.conversation_id = str(conversation.pk)
+        # Limits count per visitor, across their conversations (guarantee 5).
         self.customer_key = budget_key(
-            customer_id=conversation.customer_id, conversation_id=conversation.pk
+            customer_id=conversation.customer_id,
+            conversation_id=conversation.pk,
+            visitor_key=conversation.visitor_key,
         )
         # What this socket was sent, so a frame arriving both by resume and by the group
         # is sent once: bot message id -> last delta index, and finished message ids.
@@ -123,7 +126,7 @@ class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
         await self.persist_and_answer(client_id, text)
 
     async def limit_hit(self) -> LimitHit | None:
-        hit = await rate_limit_take(conversation_id=self.conversation_id)
+        hit = await rate_limit_take(visitor_key=self.customer_key)
         return hit or await budget_check(customer_key=self.customer_key)
 
     async def persist_and_answer(self, client_id: uuid.UUID, text: str) -> None:

@@ -38,6 +38,14 @@ class Conversation(models.Model):
         help_text="Signed in, or verified in chat by order number and e-mail.",
     )
     verified_in_chat = models.BooleanField(default=False)
+    visitor_key = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text=(
+            "Whom the rate and token limits count against, set at start: customer:<id> when the"
+            " customer is known, else client:<hash of the address>."
+        ),
+    )
     token_hash = models.CharField(max_length=64, help_text="SHA-256 of the widget's bearer token.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOT)
     last_seq = models.PositiveIntegerField(default=0)

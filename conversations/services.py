@@ -30,10 +30,15 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def conversation_create(*, customer: Customer | None) -> tuple[Conversation, str]:
-    """Start a conversation; returns it with its bearer token, which is stored only as a hash."""
+def conversation_create(
+    *, customer: Customer | None, visitor_key: str = ""
+) -> tuple[Conversation, str]:
+    """Start a conversation; returns it with its bearer token, which is stored only as a hash.
+    `visitor_key` is whom its limits count against; blank, they count per conversation."""
     token = secrets.token_urlsafe(32)
-    conversation = Conversation.objects.create(customer=customer, token_hash=token_hash(token))
+    conversation = Conversation.objects.create(
+        customer=customer, token_hash=token_hash(token), visitor_key=visitor_key
+    )
     return conversation, token
 
 

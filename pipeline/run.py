@@ -72,6 +72,9 @@ class PipelineInput:
     low_confidence_streak: int = 0
     failure_streak: int = 0
     now: dt.datetime | None = None
+    # Whom limits count against across conversations: customer:<id> or client:<hash>; blank for
+    # conversations started before visitors were recorded (then per customer or conversation).
+    visitor_key: str = ""
 
 
 _ORDER_REF = re.compile(r"(?:ORD-?|#|order\s+(?:number\s+|no\.?\s*)?)(\d{3,12})", re.IGNORECASE)
@@ -92,6 +95,7 @@ def pipeline_input_for(turn: TurnRecord) -> PipelineInput:
         earlier_order_refs=refs,
         low_confidence_streak=streaks.low_confidence,
         failure_streak=streaks.failures,
+        visitor_key=turn.visitor_key,
     )
 
 
@@ -107,6 +111,9 @@ class _Run:
 
     @property
     def customer_key(self) -> str:
+        """The daily token budget's key: the visitor's (chat/limits.py budget_key is the same)."""
+        if self.given.visitor_key:
+            return self.given.visitor_key
         return (
             f"customer:{self.given.customer_id}"
             if self.given.customer_id

@@ -16,16 +16,26 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.security.websocket import OriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from desk.routing import websocket_urlpatterns as desk_websocket_urlpatterns  # noqa: E402
 
+# Django itself lets localhost in when debugging with no ALLOWED_HOSTS; so did channels' own
+# AllowedHostsOriginValidator, which this list replaces.
+allowed_hosts = settings.ALLOWED_HOSTS or (
+    ["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else []
+)
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns + desk_websocket_urlpatterns))
+        # The store origins the widget is embedded on, and the app's own hosts (the demo store,
+        # the agent console): one list with the API's CORS.
+        "websocket": OriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns + desk_websocket_urlpatterns)),
+            [*settings.WIDGET_ALLOWED_ORIGINS, *allowed_hosts],
         ),
     }
 )

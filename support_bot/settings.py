@@ -40,6 +40,34 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+
+def hosts_as_origins(hosts: list[str], *, debug: bool) -> list[str]:
+    """Allowed hosts as the origins a browser sends: https, and http too when debugging.
+    Wildcards ("*", ".example.com") have no single origin and are left out."""
+    schemes = ["https", "http"] if debug else ["https"]
+    return [
+        f"{scheme}://{host}" for host in hosts if host[:1] not in {"*", "."} for scheme in schemes
+    ]
+
+
+# The store origins the widget may run on: its API answers them cross-origin (CORS) and its
+# websocket accepts their Origin. Each is scheme://host[:port], exactly as the browser sends it.
+WIDGET_ALLOWED_ORIGINS = env_list("WIDGET_ALLOWED_ORIGINS") or hosts_as_origins(
+    ALLOWED_HOSTS, debug=DEBUG
+)
+# The secret a store's backend signs its customers' e-mails with (HMAC-SHA256, hex). Unset: no
+# signed identity is accepted, and a request that carries one is refused.
+WIDGET_IDENTITY_SECRET = os.environ.get("WIDGET_IDENTITY_SECRET", "")
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client is the
+# socket's peer address and the header is ignored (anyone can send it); N: the Nth address from
+# the right, the one the outermost proxy of ours saw.
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOWED_ORIGINS = WIDGET_ALLOWED_ORIGINS
+CORS_ALLOW_CREDENTIALS = False  # the widget proves itself with its bearer token, not cookies
+CORS_PREFLIGHT_MAX_AGE = 3600
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -50,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "channels",
+    "corsheaders",
     "django_htmx",
     "axes",
     "template_partials",
@@ -68,6 +97,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, as its docs ask
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

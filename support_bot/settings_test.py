@@ -8,6 +8,8 @@ import os
 
 # Production refuses to start without a key; tests sign nothing that outlives them.
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-never-used-outside-the-test-suite")
+# A store on another origin, for the widget's CORS and websocket Origin tests.
+os.environ.setdefault("WIDGET_ALLOWED_ORIGINS", "https://shop.example")
 
 from support_bot.settings import *  # noqa: F403
 from support_bot.settings import ALLOWED_HOSTS, DATABASES, STORAGES

@@ -1,8 +1,15 @@
 /*
  * support_bot chat widget: plain ES2020, no build step, no dependencies.
  *
- *   <script src="https://store.example/static/widget/widget.js"
- *           data-endpoint="https://store.example" defer></script>
+ *   <script src="https://support.example/static/widget/widget.js"
+ *           data-endpoint="https://support.example"
+ *           data-customer-email="ann@shop.example"
+ *           data-customer-signature="<hex HMAC-SHA256 of the e-mail, from the store's backend>"
+ *           defer></script>
+ *
+ * The two customer attributes are optional: with them the chat starts as that customer, signed by
+ * the store's own backend (shared/protocol.md). A single-page store can instead call
+ * window.SupportBot.identify({email, signature}) once it knows who is signed in.
  *
  * The client side of shared/protocol.md. It lives in a Shadow DOM so the host page's CSS cannot
  * reach it, and it renders every piece of text with textContent: nothing from the server or the
@@ -40,6 +47,9 @@
   );
   const cssHref = new URL("widget.css", scriptSrc).href;
   const title = (script && script.dataset.title) || "Customer support";
+  // Cookies go only to our own origin: cross-origin the bearer token is all the widget needs, and
+  // the API's CORS answers allow no credentials.
+  const credentials = new URL(endpoint, location.href).origin === location.origin ? "include" : "omit";
   const storeKey = `support_bot.conversation:${endpoint}`;
   const openKey = `support_bot.open:${endpoint}`;
 
@@ -81,6 +91,7 @@
         last_seq: Number(c.last_seq) || 0,
         outbox: Array.isArray(c.outbox) ? c.outbox.filter((m) => m && m.client_id) : [],
         csat_done: Boolean(c.csat_done),
+        email: typeof c.email === "string" ? c.email : "",
       };
     } catch {
       return null;
@@ -91,6 +102,29 @@
     if (!state.conv) return;
     state.conv.last_seq = state.highWater;
     storage.set("localStorage", storeKey, JSON.stringify(state.conv));
+  }
+
+  /* ---------- the customer, as the store's site signed them ---------- */
+
+  function identityFrom(given) {
+    const email = given && typeof given.customerEmail === "string" ? given.customerEmail : "";
+    const signature = given && typeof given.customerSignature === "string" ? given.customerSignature : "";
+    return email.trim() && signature.trim() ? { email: email.trim(), signature: signature.trim() } : null;
+  }
+
+  function identityEmail() {
+    return state.identity ? state.identity.email.toLowerCase() : "";
+  }
+
+  /** A stored conversation belongs to whoever started it: another customer (or none) starts anew. */
+  function identify(given) {
+    const identity = identityFrom({
+      customerEmail: given && given.email,
+      customerSignature: given && given.signature,
+    });
+    const before = identityEmail();
+    state.identity = identity;
+    if (state.conv && before !== identityEmail()) resetConversation();
   }
 
   /* ---------- small helpers ---------- */
@@ -168,7 +202,8 @@
   /* ---------- state ---------- */
 
   const state = {
-    conv: null, // {id, token, ws_url, last_seq, outbox: [{client_id, text}], csat_done}
+    conv: null, // {id, token, ws_url, last_seq, outbox: [{client_id, text}], csat_done, email}
+    identity: identityFrom(script && script.dataset), // {email, signature} | null
     creating: null, // the POST in flight
     ws: null,
     wsOpen: false,
@@ -783,13 +818,14 @@
     const headers = { "Content-Type": "application/json", Accept: "application/json" };
     const csrf = readCookie("csrftoken");
     if (csrf) headers["X-CSRFToken"] = csrf;
+    const body = state.identity ? { customer: state.identity } : {};
     const r = await fetch(`${endpoint}/api/conversations/`, {
       method: "POST",
       headers,
-      credentials: "include", // binds the chat to the signed-in customer on the store's origin
-      body: "{}",
+      credentials, // on our own origin the session binds the chat to the signed-in customer
+      body: JSON.stringify(body),
     });
-    if (!r.ok) throw new Error(`conversation not created (HTTP ${r.status})`);
+    if (!r.ok) throw await startRefused(r);
     const d = await r.json();
     if (typeof d.id !== "string" || typeof d.token !== "string") throw new Error("bad response");
     return {
@@ -799,7 +835,23 @@
       last_seq: 0,
       outbox: [],
       csat_done: false,
+      email: identityEmail(),
     };
+  }
+
+  /** Why the API would not start a conversation, worded for the customer. */
+  async function startRefused(r) {
+    const error = new Error(`conversation not created (HTTP ${r.status})`);
+    if (r.status === 403) {
+      error.note =
+        "We couldn't confirm your account with the store, so this chat can't start. " +
+        "Please refresh the page or sign in again.";
+    } else if (r.status === 429) {
+      const seconds = Math.max(1, Number(r.headers.get("Retry-After")) || 60);
+      const minutes = Math.ceil(seconds / 60);
+      error.note = `Too many new chats from here. Please try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+    }
+    return error;
   }
 
   /** Fetches persisted messages after `afterSeq`: "ok", "rejected" (401/403/404) or "error". */
@@ -811,7 +863,7 @@
         `${endpoint}/api/conversations/${encodeURIComponent(c.id)}/messages/?after_seq=${afterSeq}`,
         {
           headers: { Authorization: `Bearer ${c.token}`, Accept: "application/json" },
-          credentials: "include",
+          credentials,
         },
       );
     } catch {
@@ -1038,9 +1090,13 @@
         }
         sendFrame({ type: "message", client_id: p.client_id, text: p.text });
       })
-      .catch(() => {
+      .catch((error) => {
         failPending(p, "Not sent", true);
-        addNote("We couldn't reach support. Check your connection and try again.", "error", p.el);
+        addNote(
+          (error && error.note) || "We couldn't reach support. Check your connection and try again.",
+          "error",
+          p.el,
+        );
       });
   }
 
@@ -1085,9 +1141,12 @@
     setTimeout(() => {
       if (!state.handoff || state.handoff === "resolved") ui.humanBtn.disabled = false;
     }, HUMAN_RETRY_MS);
-    sendControl({ type: "handoff_request" }).catch(() => {
+    sendControl({ type: "handoff_request" }).catch((error) => {
       ui.humanBtn.disabled = false;
-      addNote("We couldn't reach support. Check your connection and try again.", "error");
+      addNote(
+        (error && error.note) || "We couldn't reach support. Check your connection and try again.",
+        "error",
+      );
     });
   }
 
@@ -1246,6 +1305,10 @@
     if (storage.get("sessionStorage", openKey)) openPanel(false);
     const conv = loadConversation();
     if (!conv) return;
+    if (conv.email !== identityEmail()) {
+      storage.remove("localStorage", storeKey); // started by someone else on this browser
+      return;
+    }
     state.conv = conv;
     ui.endBtn.hidden = false;
     for (const m of conv.outbox) restorePending(m);
@@ -1287,6 +1350,8 @@
     });
   }
 
+  // The store's page: window.SupportBot.identify({email, signature}) before the first message.
+  window.SupportBot = Object.freeze({ identify });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
   else boot();
 })();

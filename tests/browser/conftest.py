@@ -36,6 +36,9 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 SERVER_START_TIMEOUT_S = 30.0
+# The store's own site in the cross-origin tests (test_cross_origin.py): the live server allows
+# its origin and checks the signatures its "backend" makes with this secret.
+STORE_IDENTITY_SECRET = "browser-tests-store-secret"
 
 
 def _in_ci() -> bool:
@@ -51,7 +54,7 @@ def _require_chromium() -> None:
     pytest.skip(f"{reason}; skipped outside CI")
 
 
-def _server_env(db_path: Path) -> dict[str, str]:
+def _server_env(db_path: Path, store_origin: str = "") -> dict[str, str]:
     env = dict(os.environ)
     # Embedded defaults: in-memory channel layer, pipeline in the web process, offline engine.
     for name in ("REDIS_URL", "LLM_BASE_URL", "LLM_API_KEY"):
@@ -61,7 +64,10 @@ def _server_env(db_path: Path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{db_path}",
         DJANGO_SETTINGS_MODULE="support_bot.settings",
         PYTHONUNBUFFERED="1",
+        WIDGET_IDENTITY_SECRET=STORE_IDENTITY_SECRET,
     )
+    if store_origin:
+        env["WIDGET_ALLOWED_ORIGINS"] = store_origin
     return env
 
 
@@ -106,10 +112,16 @@ def live_server_db(live_server_dir: Path, live_server_url: str) -> Path:
 
 
 @pytest.fixture(scope="package")
-def live_server_url(live_server_dir: Path) -> Iterator[str]:
+def store_origin() -> str:
+    """Where a store's own site runs in the cross-origin tests: another port, so another origin."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="package")
+def live_server_url(live_server_dir: Path, store_origin: str) -> Iterator[str]:
     """Daphne serving support_bot.asgi on a free port, on a migrated, seeded temp SQLite file."""
     workdir = live_server_dir
-    env = _server_env(workdir / "db.sqlite3")
+    env = _server_env(workdir / "db.sqlite3", store_origin)
     _manage(env, "migrate", "--noinput")
     _manage(env, "seed_demo")
     port = free_port()

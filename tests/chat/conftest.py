@@ -40,6 +40,13 @@ def new_conversation() -> Callable[..., Awaitable[tuple[Conversation, str]]]:
     return create
 
 
+def fresh_address() -> str:
+    """A client address no other test (or earlier run on the same Redis) has counted under:
+    limits now count per client, and the cache outlives a test."""
+    block = uuid.uuid4().hex
+    return f"2001:db8:{block[:4]}:{block[4:8]}::1"  # a /64 of its own (IPv6 counts per /64)
+
+
 class Chat:
     """A connected widget: a communicator plus the helpers the tests keep needing."""
 

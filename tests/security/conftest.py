@@ -18,6 +18,7 @@ from tests.browser.conftest import (  # noqa: F401  (the browser harness, reused
     live_server_url,
     page,
     playwright_instance,
+    store_origin,
 )
 from tests.chat.conftest import open_chat  # noqa: F401  (connected widget sockets)
 
