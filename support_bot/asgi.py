@@ -18,17 +18,23 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from chat.lifecycle import RestartSafe, hook_into_daphne  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from desk.routing import websocket_urlpatterns as desk_websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns + desk_websocket_urlpatterns))
-        ),
-    }
+# RestartSafe and the Daphne hook: on start, finish what a stopped or crashed process left
+# unanswered; on SIGTERM, drain (chat/lifecycle.py).
+application = RestartSafe(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns + desk_websocket_urlpatterns))
+            ),
+        }
+    )
 )
+hook_into_daphne()
 
 # Everything loaded at start-up lives for the whole process: freezing it keeps the collector from
 # re-scanning ~180k long-lived objects, whose full passes otherwise stall every stream for ~100 ms
