@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+import weakref
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from chat.limits import LimitHit, budget_check, budget_key, rate_limit_take
 from chat.schedule import reply_schedule
@@ -29,15 +31,34 @@ from conversations.selectors import (
     conversation_get,
     customer_message_find,
     message_frame,
+    message_unanswered,
     messages_after,
     replies_in_progress,
 )
 from conversations.services import conversation_token_valid, csat_record, message_create
 from desk.queue import handoff_request
-from support_bot.channel_layers import ClosesOnLayerGap
+from support_bot.channel_layers import GAP_CLOSE_CODE, ClosesOnLayerGap
 
 logger = logging.getLogger(__name__)
 MAX_COMMENT_CHARS = 2000
+
+
+class OpenSockets:
+    """The process's chat sockets, so a stopping process can send each of them away with the
+    code widgets already read as "reconnect and resume" (GAP_CLOSE_CODE), and refuse new ones:
+    a message then waits in the widget's outbox for the process that takes over."""
+
+    def __init__(self) -> None:
+        self.sockets: weakref.WeakSet[ChatConsumer] = weakref.WeakSet()
+        self.closing = False
+
+    async def close_all(self) -> None:
+        self.closing = True
+        for consumer in list(self.sockets):
+            await consumer.close(code=GAP_CLOSE_CODE)
+
+
+open_sockets = OpenSockets()
 
 
 class FrameInvalid(ValueError):
@@ -51,6 +72,9 @@ class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
     customer_key: str
 
     async def connect(self) -> None:
+        if open_sockets.closing:
+            await self.close()  # the handshake is refused; the widget retries with a backoff
+            return
         conversation = await database_sync_to_async(conversation_get)(
             conversation_id=self.scope["url_route"]["kwargs"]["conversation_id"]
         )
@@ -72,8 +96,10 @@ class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
         self.messages_sent: set[str] = set()
         await self.channel_layer.group_add(group_name(self.conversation_id), self.channel_name)
         await self.accept()
+        open_sockets.sockets.add(self)
 
     async def disconnect(self, code: int) -> None:
+        open_sockets.sockets.discard(self)
         if hasattr(self, "conversation_id"):
             await self.channel_layer.group_discard(
                 group_name(self.conversation_id), self.channel_name
@@ -100,6 +126,9 @@ class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
     # Client frames.
 
     async def on_message(self, frame: dict[str, Any]) -> None:
+        if open_sockets.closing:  # not persisted, not acked: the widget re-sends it elsewhere
+            await self.close(code=GAP_CLOSE_CODE)
+            return
         client_id, text = _message_fields(frame)
         if len(text) > MAX_MESSAGE_CHARS:
             await self.send_error(
@@ -116,6 +145,7 @@ class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
             )
             if existing is not None:
                 await self.send_ack(existing)
+                await self.answer_if_abandoned(existing)
                 return
             await self.send_error(
                 hit.code, hit.detail, client_id=str(client_id), retry_after=hit.retry_after
@@ -138,9 +168,20 @@ class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
         )
         await self.send_ack(write.message)  # persisted first: guarantee 1
         if not write.created:  # a resend, or the same client_id raced in from another socket
+            await self.answer_if_abandoned(write.message)
             return
         await group_publish(self.conversation_id, message_frame(write.message))
         await reply_schedule(message_id=write.message.pk, conversation_id=self.conversation_id)
+
+    async def answer_if_abandoned(self, message: Message) -> None:
+        """A resend of a message that has no reply and nobody answering it (its process
+        stopped): answer it now rather than ack it forever. reply_schedule takes the message's
+        lease, so a reply still running anywhere is not started twice."""
+        if settings.REDIS_URL or not await database_sync_to_async(message_unanswered)(
+            message_id=message.pk
+        ):
+            return  # with REDIS_URL the broker redelivers and the beat sweep requeues
+        await reply_schedule(message_id=message.pk, conversation_id=self.conversation_id)
 
     async def send_ack(self, message: Message) -> None:
         await self.send_json(

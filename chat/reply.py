@@ -231,11 +231,16 @@ async def reply_fallback(*, message_id: str, publish: LivePublisher) -> None:
     rest = text[len(streamed) :]
     await publish({"type": "delta", "message_id": reply_id, "reply_to": message_id, "text": rest})
     await publish.flush()
-    write = await sync_to_async(_fallback_persist)(message=message, reply_id=reply_id, text=text)
+    write = await sync_to_async(reply_fallback_persist)(
+        message=message, reply_id=reply_id, text=text
+    )
     await _written(publish, write)
 
 
-def _fallback_persist(*, message: Message, reply_id: str, text: str) -> ReplyWrite:
+def reply_fallback_persist(
+    *, message: Message, reply_id: str, text: str, reason: str = FALLBACK_REASON
+) -> ReplyWrite:
+    """The honest reply that ends a turn the bot could not answer, and a place in the queue."""
     with transaction.atomic():
         write = message_create(
             conversation_id=message.conversation_id,
@@ -248,5 +253,5 @@ def _fallback_persist(*, message: Message, reply_id: str, text: str) -> ReplyWri
             return ReplyWrite(write.message, created=False)
         frame = message_frame(write.message)
         publish_on_commit(message.conversation_id, frame)
-        state = handoff_enqueue(conversation_id=message.conversation_id, reason=FALLBACK_REASON)
+        state = handoff_enqueue(conversation_id=message.conversation_id, reason=reason)
     return ReplyWrite(write.message, created=True, frames=(frame, state.frame()))

@@ -17,6 +17,7 @@ from django.db import transaction
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
+from chat.recovery import reply_lease_take
 from chat.reply import reply_answer
 from chat.tasks import answer_message
 
@@ -26,7 +27,8 @@ _running: set[asyncio.Task[None]] = set()
 
 
 async def reply_schedule(*, message_id: uuid.UUID | str, conversation_id: uuid.UUID | str) -> None:
-    """Start answering a just-persisted customer message; returns at once."""
+    """Start answering a persisted customer message, unless a live process already is; returns
+    at once."""
     if settings.REDIS_URL:
         try:
             await sync_to_async(_enqueue)(message_id=str(message_id))
@@ -34,11 +36,22 @@ async def reply_schedule(*, message_id: uuid.UUID | str, conversation_id: uuid.U
         except (KombuError, RedisError, OSError) as exc:
             # The broker is down (Redis restarting): answer here rather than never.
             logger.warning("cannot enqueue %s (%s); answering in this process", message_id, exc)
+    # Taken before the task exists, so the recovery sweep never sees a scheduled reply as lost.
+    if not await _lease_take(message_id):
+        return
     task = asyncio.get_running_loop().create_task(
         reply_answer(message_id=str(message_id), conversation_id=str(conversation_id))
     )
     _running.add(task)  # a strong reference: the loop keeps only weak ones
     task.add_done_callback(_task_done)
+
+
+async def _lease_take(message_id: uuid.UUID | str) -> bool:
+    try:
+        return await reply_lease_take(message_id)
+    except (RedisError, OSError):  # no lease without the cache: answering twice beats never
+        logger.warning("no reply lease for %s; answering anyway", message_id, exc_info=True)
+        return True
 
 
 def _enqueue(*, message_id: str) -> None:
@@ -52,7 +65,18 @@ def _task_done(task: asyncio.Task[None]) -> None:
         logger.error("reply task failed", exc_info=task.exception())
 
 
-async def reply_tasks_wait() -> None:
-    """Wait for the web process's reply tasks (tests, and a graceful shutdown)."""
+async def reply_tasks_wait(timeout_s: float | None = None) -> bool:
+    """Wait for the web process's reply tasks (tests, and a graceful shutdown); False if some
+    still run after `timeout_s`. They are not cancelled: a shutdown leaves them to the restart."""
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout_s is None else loop.time() + timeout_s
     while _running:
-        await asyncio.gather(*list(_running), return_exceptions=True)
+        left = None if deadline is None else deadline - loop.time()
+        if left is not None and left <= 0:
+            return False
+        await asyncio.wait(list(_running), timeout=left)
+    return True
+
+
+def reply_tasks_running() -> int:
+    return len(_running)

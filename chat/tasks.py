@@ -13,9 +13,15 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from chat.recovery import (
+    abandoned_messages,
+    message_hand_over,
+    reply_lease_hold,
+    reply_lease_take_sync,
+)
 from chat.reply import OUTER_GRACE_S, ReplyFailed, reply_attempt, reply_fallback
 from conversations.live import LivePublisher
-from conversations.models import Conversation, Message
+from conversations.models import Message
 from support_bot import worker_loop
 
 logger = logging.getLogger(__name__)
@@ -47,6 +53,7 @@ def answer_message(message_id: str) -> None:
     tests/chaos, Redis restarted under traffic)."""
     for attempt in range(MAX_RETRIES + 1):
         try:
+            _lease_hold(message_id)
             worker_loop.run(_answer, message_id, attempt >= MAX_RETRIES)
             return
         except TRANSIENT_ERRORS as exc:
@@ -54,6 +61,14 @@ def answer_message(message_id: str) -> None:
                 raise
             logger.warning("answer_message %s: %s; retrying", message_id, exc, exc_info=True)
             time.sleep(retry_countdown(attempt))
+
+
+def _lease_hold(message_id: str) -> None:
+    """The recovery sweeps leave the message alone while this run may be working on it."""
+    try:
+        reply_lease_hold(message_id)
+    except TRANSIENT_ERRORS:  # Redis is away: the run goes on, a sweep may requeue it
+        logger.warning("answer_message %s: no lease", message_id, exc_info=True)
 
 
 async def _answer(message_id: str, last_attempt: bool) -> None:
@@ -92,37 +107,22 @@ async def _conversation_id(message_id: str) -> str | None:
     return str(found) if found else None
 
 
-# A message is unanswered for good when no run can still be working on it: past the pipeline's
-# own limit and the outer grace, twice over. Older than the lookback, it is left to the humans.
+# With the broker, a message may wait in its queue before a worker starts it (and takes its
+# lease): it counts as lost only past the pipeline's own limit and the outer grace, twice over.
 SWEEP_AFTER = dt.timedelta(seconds=2 * (settings.PIPELINE_TIMEOUT_S + OUTER_GRACE_S))
-SWEEP_LOOKBACK = dt.timedelta(hours=1)
-SWEEP_BATCH = 200
-
-
-def unanswered_messages(*, now: dt.datetime) -> list[str]:
-    """Customer messages with no bot reply whose task was lost (Redis came back empty after a
-    crash, a worker died past its redelivery), in conversations the bot still answers."""
-    return [
-        str(message_id)
-        for message_id in Message.objects.filter(
-            sender=Message.Sender.CUSTOMER,
-            created_at__lt=now - SWEEP_AFTER,
-            created_at__gte=now - SWEEP_LOOKBACK,
-        )
-        .exclude(conversation__status=Conversation.Status.ASSIGNED)
-        .exclude(replies__sender=Message.Sender.BOT)
-        .order_by("created_at")
-        .values_list("id", flat=True)[:SWEEP_BATCH]
-    ]
 
 
 @shared_task
 def unanswered_sweep() -> int:
-    """Re-queue what nobody answered (Celery beat, every minute). answer_message is idempotent,
-    so a message answered meanwhile costs one lookup, not a second reply."""
-    found = unanswered_messages(now=timezone.now())
-    for message_id in found:
-        answer_message.delay(message_id)
+    """Re-queue what nobody answered (Celery beat, every minute); a message waiting longer than
+    chat.recovery.HAND_OVER_AFTER goes to a person instead. answer_message is idempotent, so a
+    message answered meanwhile costs one lookup, not a second reply."""
+    found = abandoned_messages(now=timezone.now(), settled=SWEEP_AFTER)
+    for item in found:
+        if not item.late:
+            answer_message.delay(item.message_id)
+        elif reply_lease_take_sync(item.message_id):
+            message_hand_over(message_id=item.message_id)
     if found:
-        logger.warning("re-queued %d unanswered customer messages", len(found))
+        logger.warning("re-queued or handed over %d unanswered customer messages", len(found))
     return len(found)

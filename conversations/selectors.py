@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from conversations.models import Conversation, Message
 from support_bot.sql import sql_name
@@ -48,6 +49,16 @@ def customer_message_find(*, conversation_id: str, client_id: uuid.UUID) -> Mess
     ).first()
 
 
+def message_unanswered(*, message_id: uuid.UUID | str) -> bool:
+    """A customer message with no bot reply, in a conversation the bot still answers."""
+    return (
+        Message.objects.filter(pk=message_id, sender=Message.Sender.CUSTOMER)
+        .exclude(conversation__status=Conversation.Status.ASSIGNED)
+        .exclude(replies__sender=Message.Sender.BOT)
+        .exists()
+    )
+
+
 def replies_in_progress(*, conversation_id: str) -> list[str]:
     """Ids of the latest customer messages with no bot reply yet, oldest first."""
     waiting = (
@@ -57,6 +68,39 @@ def replies_in_progress(*, conversation_id: str) -> list[str]:
         .values_list("id", flat=True)[:IN_PROGRESS_LOOKBACK]
     )
     return [str(message_id) for message_id in reversed(list(waiting))]
+
+
+@dataclass(frozen=True)
+class UnansweredMessage:
+    message_id: str
+    conversation_id: str
+    created_at: dt.datetime
+
+
+def unanswered_customer_messages(
+    *, created_from: dt.datetime, created_before: dt.datetime, limit: int
+) -> list[UnansweredMessage]:
+    """Customer messages with no bot reply that the bot still owes an answer, oldest first: not
+    in a conversation an agent owns, and not followed by an agent's message (one the agent
+    answered while they had it, before handing it back)."""
+    answered_by_agent = Message.objects.filter(
+        conversation_id=OuterRef("conversation_id"),
+        sender=Message.Sender.AGENT,
+        seq__gt=OuterRef("seq"),
+    )
+    rows = (
+        Message.objects.filter(
+            sender=Message.Sender.CUSTOMER,
+            created_at__gte=created_from,
+            created_at__lt=created_before,
+        )
+        .exclude(conversation__status=Conversation.Status.ASSIGNED)
+        .exclude(replies__sender=Message.Sender.BOT)
+        .exclude(Exists(answered_by_agent))
+        .order_by("created_at")
+        .values_list("id", "conversation_id", "created_at")[:limit]
+    )
+    return [UnansweredMessage(str(pk), str(conv), created) for pk, conv, created in rows]
 
 
 @dataclass(frozen=True)

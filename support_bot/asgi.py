@@ -19,6 +19,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from chat.lifecycle import RestartSafe, hook_into_daphne  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from desk.routing import websocket_urlpatterns as desk_websocket_urlpatterns  # noqa: E402
 
@@ -28,17 +29,22 @@ allowed_hosts = settings.ALLOWED_HOSTS or (
     ["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else []
 )
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        # The store origins the widget is embedded on, and the app's own hosts (the demo store,
-        # the agent console): one list with the API's CORS.
-        "websocket": OriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns + desk_websocket_urlpatterns)),
-            [*settings.WIDGET_ALLOWED_ORIGINS, *allowed_hosts],
-        ),
-    }
+# RestartSafe and the Daphne hook: on start, finish what a stopped or crashed process left
+# unanswered; on SIGTERM, drain (chat/lifecycle.py).
+application = RestartSafe(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            # The store origins the widget is embedded on, and the app's own hosts (the demo
+            # store, the agent console): one list with the API's CORS.
+            "websocket": OriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns + desk_websocket_urlpatterns)),
+                [*settings.WIDGET_ALLOWED_ORIGINS, *allowed_hosts],
+            ),
+        }
+    )
 )
+hook_into_daphne()
 
 # Everything loaded at start-up lives for the whole process: freezing it keeps the collector from
 # re-scanning ~180k long-lived objects, whose full passes otherwise stall every stream for ~100 ms

@@ -301,3 +301,8 @@ DEMO_SIGN_IN = env_bool("DEMO_SIGN_IN", default=DEBUG)
 # A customer message's whole pipeline run; past it the customer gets an honest fallback reply
 # and a place in the human queue.
 PIPELINE_TIMEOUT_S = float(os.environ.get("PIPELINE_TIMEOUT_S", "45"))
+
+# On SIGTERM the web process refuses new chat messages (their sockets are closed with the
+# "reconnect and resume" code) and lets replies in progress finish for this long; the next
+# start of a web process finishes whatever is left (chat/lifecycle.py).
+SHUTDOWN_GRACE_S = float(os.environ.get("SHUTDOWN_GRACE_S", "10"))

@@ -32,6 +32,7 @@ class ChatClient:
     acks: dict[str, Frame] = field(default_factory=dict)
     messages: dict[int, Frame] = field(default_factory=dict)  # by seq
     connects: int = 0
+    close_codes: list[int | None] = field(default_factory=list)  # how each socket was closed
     ws: aiohttp.ClientWebSocketResponse | None = None
     _task: asyncio.Task[None] | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -117,6 +118,7 @@ class ChatClient:
             for client_id, text in list(self.outbox.items()):
                 await self._send({"type": "message", "client_id": client_id, "text": text})
             await self._read(self.ws)
+            self.close_codes.append(self.ws.close_code)
             await asyncio.sleep(RECONNECT_S)
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
