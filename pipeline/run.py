@@ -46,6 +46,7 @@ from pipeline.types import (
     StageStatus,
     StageTrace,
 )
+from pipeline.verification import LOCKED_REASON
 
 STATUS_TEXT = {
     "intent": "Reading your message...",
@@ -53,7 +54,13 @@ STATUS_TEXT = {
     "reasoning": "Working out your options...",
     "empathy": "Writing your reply...",
 }
-GATE_STEPS = {"ask_verification", "verify_failed", "order_not_found", "ask_order"}
+GATE_STEPS = {
+    "ask_verification",
+    "verify_one",
+    "verify_failed",
+    "order_not_found",
+    "ask_order",
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class PipelineInput:
     low_confidence_streak: int = 0
     failure_streak: int = 0
     now: dt.datetime | None = None
+    visitor_key: str = ""  # "customer:<id>" or "client:<hash>"; empty: the conversation alone
 
 
 _ORDER_REF = re.compile(r"(?:ORD-?|#|order\s+(?:number\s+|no\.?\s*)?)(\d{3,12})", re.IGNORECASE)
@@ -129,6 +137,8 @@ async def run_pipeline(
     )
     yield StageStatus("retrieval", STATUS_TEXT["retrieval"])
     retrieved = await _retrieve(run, mentions, intent, want_articles=route.lane == "fast")
+    if retrieved.verification == "locked" and route.lane != "human":
+        route = Route("human", LOCKED_REASON)
     if route.lane == "human":
         async for event in _answer_plain(
             run, route, intent, retrieved, handoff_plan(route.reason), route.reason
@@ -193,6 +203,7 @@ async def _retrieve(
         customer_id=run.given.customer_id,
         verified_in_chat=run.given.verified_in_chat,
         earlier_order_refs=run.given.earlier_order_refs,
+        visitor_key=run.given.visitor_key,
     )
     retrieved = await sync_to_async(retrieval.retrieve)(
         context=context,

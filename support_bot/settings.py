@@ -237,3 +237,8 @@ DEMO_SIGN_IN = env_bool("DEMO_SIGN_IN", default=DEBUG)
 # A customer message's whole pipeline run; past it the customer gets an honest fallback reply
 # and a place in the human queue.
 PIPELINE_TIMEOUT_S = float(os.environ.get("PIPELINE_TIMEOUT_S", "45"))
+
+# An anonymous visitor proves who they are in the chat with an order number and its e-mail. Past
+# this many failed attempts in an hour, per conversation and per visitor, nothing more is checked
+# and a person takes over (pipeline/verification.py).
+VERIFY_ATTEMPTS_PER_HOUR = int(os.environ.get("VERIFY_ATTEMPTS_PER_HOUR", "5"))
