@@ -29,6 +29,7 @@ from chat.consumers import open_sockets
 from chat.recovery import abandoned_messages, message_hand_over, reply_lease_take
 from chat.schedule import reply_schedule, reply_tasks_running, reply_tasks_wait
 from chat.tasks import SWEEP_AFTER
+from pipeline.offline.intent import classify
 
 logger = logging.getLogger(__name__)
 SWEEP_EVERY_S = 60.0
@@ -59,6 +60,9 @@ def process_started() -> None:
 
 
 async def _sweep_forever() -> None:
+    # The offline intent model trains at its first use; do it now, off the event loop, rather
+    # than inside the first customer's reply with every other chat waiting.
+    await asyncio.to_thread(classify, "hello")
     while True:
         try:
             await recover_abandoned()

@@ -52,6 +52,7 @@ from pipeline.types import (
     StageStatus,
     StageTrace,
 )
+from pipeline.verification import LOCKED_REASON
 
 STATUS_TEXT = {
     "intent": "Reading your message...",
@@ -59,7 +60,13 @@ STATUS_TEXT = {
     "reasoning": "Working out your options...",
     "empathy": "Writing your reply...",
 }
-GATE_STEPS = {"ask_verification", "verify_failed", "order_not_found", "ask_order"}
+GATE_STEPS = {
+    "ask_verification",
+    "verify_one",
+    "verify_failed",
+    "order_not_found",
+    "ask_order",
+}
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,8 @@ async def run_pipeline(
     )
     yield StageStatus("retrieval", STATUS_TEXT["retrieval"])
     retrieved = await _retrieve(run, mentions, intent, want_articles=route.lane == "fast")
+    if retrieved.verification == "locked" and route.lane != "human":
+        route = Route("human", LOCKED_REASON)
     if route.lane == "human":
         async for event in _answer_plain(
             run, route, intent, retrieved, handoff_plan(route.reason), route.reason
@@ -210,6 +219,7 @@ async def _retrieve(
         customer_id=run.given.customer_id,
         verified_in_chat=run.given.verified_in_chat,
         earlier_order_refs=run.given.earlier_order_refs,
+        visitor_key=run.given.visitor_key,
     )
     retrieved = await sync_to_async(retrieval.retrieve)(
         context=context,

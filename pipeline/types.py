@@ -127,7 +127,9 @@ class Retrieved:
     mentions: Mentions
     policy: PolicyView
     expedite_choices: tuple[ExpediteChoice, ...]
-    verification: Literal["signed_in", "verified_now", "verified_before", "needed", "failed"]
+    verification: Literal[
+        "signed_in", "verified_now", "verified_before", "needed", "ambiguous", "failed", "locked"
+    ]
     foreign_order_ref: str | None = None  # named an order that is not theirs (or does not exist)
 
 

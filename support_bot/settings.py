@@ -306,3 +306,8 @@ PIPELINE_TIMEOUT_S = float(os.environ.get("PIPELINE_TIMEOUT_S", "45"))
 # "reconnect and resume" code) and lets replies in progress finish for this long; the next
 # start of a web process finishes whatever is left (chat/lifecycle.py).
 SHUTDOWN_GRACE_S = float(os.environ.get("SHUTDOWN_GRACE_S", "10"))
+
+# An anonymous visitor proves who they are in the chat with an order number and its e-mail. Past
+# this many failed attempts in an hour, per conversation and per visitor, nothing more is checked
+# and a person takes over (pipeline/verification.py).
+VERIFY_ATTEMPTS_PER_HOUR = int(os.environ.get("VERIFY_ATTEMPTS_PER_HOUR", "5"))

@@ -38,6 +38,15 @@ def need_service(available: bool, reason: str) -> None:
     pytest.skip(f"{reason}; skipped outside CI")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _intent_model_trained() -> None:
+    """The offline intent model trains at its first use in a process (seconds on a busy machine);
+    train it once up front, so no test's receive timeout runs out on it."""
+    from pipeline.offline.intent import classify
+
+    classify("hello")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rules_snapshot() -> None:
     """Each test's database starts over without firing signals; so does the rules snapshot."""

@@ -53,6 +53,13 @@ def _without_payouts(steps: list[ActionItem]) -> list[ActionItem]:
 def _gate_steps(facts: Facts, retrieved: Retrieved) -> list[ActionItem] | None:
     """Steps that come before any order detail: identity checks and orders that are not theirs."""
     if retrieved.customer is None:
+        if retrieved.verification == "ambiguous":
+            return [
+                ActionItem(
+                    "verify_one",
+                    "To keep accounts safe I check one identity at a time: please send one order number and the one e-mail address it was placed with.",
+                )
+            ]
         if retrieved.verification == "failed":
             return [
                 ActionItem(

@@ -1,7 +1,7 @@
 """Stage 2, retrieval: read the customer's words into entities, then run real queries.
 
 Only the conversation's verified customer's records are read. An anonymous visitor gets no order
-detail until they give an order number and the e-mail it was placed with.
+detail until they give an order number and the e-mail it was placed with (pipeline/verification.py).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from orders import selectors
 from orders.models import Customer
 from pipeline import selectors as views
+from pipeline import verification
 from pipeline.offline.entities import Entities, extract_entities, looks_like_injection
 from pipeline.rules.snapshot import store_rules
 from pipeline.types import Mentions, OrderView, Requests, Retrieved
@@ -39,6 +40,7 @@ class Context:
     customer_id: int | None
     verified_in_chat: bool
     earlier_order_refs: tuple[str, ...]
+    visitor_key: str = ""  # "customer:<id>" or "client:<hash>"; empty: the conversation
 
 
 def mentions_offline(text: str, *, today: dt.date) -> Mentions:
@@ -165,12 +167,13 @@ def _who(context: Context, mentions: Mentions) -> tuple[Customer | None, str]:
     if context.customer_id is not None:
         customer = Customer.objects.select_related("tier").get(pk=context.customer_id)
         return customer, "verified_before" if context.verified_in_chat else "signed_in"
-    for ref in mentions.order_refs:
-        for email in mentions.emails:
-            customer = selectors.customer_verify(order_number=ref, email=email)
-            if customer is not None:
-                return customer, "verified_now"
-    return None, "failed" if mentions.order_refs and mentions.emails else "needed"
+    attempt = verification.verify_in_chat(
+        order_refs=mentions.order_refs,
+        emails=mentions.emails,
+        conversation_id=context.conversation_id,
+        visitor_key=context.visitor_key,
+    )
+    return attempt.customer, attempt.outcome
 
 
 def _named_order(customer_id: int, refs: tuple[str, ...]) -> tuple[OrderView | None, str | None]:
