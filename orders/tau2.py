@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 
 from orders.models import (
+    DEMO_STORE,
     TAU2_STORE,
     ActionName,
     Address,
@@ -86,6 +87,7 @@ class ImportResult:
 def tau2_import(*, path: Path) -> ImportResult:
     data = _read(path)
     with transaction.atomic():
+        StorePolicy.load(DEMO_STORE)  # keeps row 1 for the demo's policy
         store, _ = Store.objects.get_or_create(
             code=TAU2_STORE, defaults={"name": "τ² retail", "reference_time": REFERENCE_TIME}
         )

@@ -5,6 +5,7 @@ ActionRecord. A refusal raises ActionRefused, whose message is what the customer
 from orders.actions.base import ActionRefused, Actor
 from orders.actions.customer import modify_user_address
 from orders.actions.delivered import exchange_delivered_order_items, return_delivered_order_items
+from orders.actions.dispatch import action_apply
 from orders.actions.pending import (
     cancel_pending_order,
     modify_pending_order_address,
@@ -16,6 +17,7 @@ from orders.actions.shipping import issue_refund, send_replacement_shipment, upg
 __all__ = [
     "ActionRefused",
     "Actor",
+    "action_apply",
     "cancel_pending_order",
     "exchange_delivered_order_items",
     "issue_refund",

@@ -119,7 +119,7 @@ def run_action(*, request: ActionRequest, lock: Callable[[], Target], apply: App
             _check_owner(request, target)
             context = ActionContext(request.actor, StorePolicy.for_store_id(target.store_id))
             context.require_policy(
-                request.name in context.policy.bot_actions or request.actor.may_override,
+                request.name in context.policy.bot_actions,
                 NEEDS_A_PERSON,
             )
             result = apply(target, context)

@@ -35,10 +35,14 @@ def require_changeable(context: ActionContext, order: Order, doing: str) -> None
 
 
 def require_delivered(context: ActionContext, order: Order, doing: str) -> None:
+    requested = {
+        Order.Status.RETURN_REQUESTED: "A return",
+        Order.Status.EXCHANGE_REQUESTED: "An exchange",
+    }.get(order.status)
     context.require(
-        order.status not in (Order.Status.RETURN_REQUESTED, Order.Status.EXCHANGE_REQUESTED),
-        f"Order {order.number} already has a {status_text(order)}; its items can't be "
-        f"{doing} again.",
+        requested is None,
+        f"{requested} has already been requested for order {order.number}, so its items can't "
+        f"be {doing} now.",
     )
     context.require(
         order.status == Order.Status.DELIVERED,
