@@ -91,7 +91,8 @@ def tau2_import(*, path: Path) -> ImportResult:
         store, _ = Store.objects.get_or_create(
             code=TAU2_STORE, defaults={"name": "τ² retail", "reference_time": REFERENCE_TIME}
         )
-        StorePolicy.objects.get_or_create(store=store, defaults=TAU2_POLICY)
+        if not StorePolicy.objects.filter(store=store).exists():
+            StorePolicy.objects.filter(pk=StorePolicy.load(TAU2_STORE).pk).update(**TAU2_POLICY)
         created = not Customer.objects.filter(store=store).exists()
         if created:
             try:

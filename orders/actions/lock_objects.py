@@ -37,7 +37,11 @@ def customer_lock_by_ref(*, ref: str) -> Customer:
 
 
 def order_items_lock(*, order: Order) -> list[OrderItem]:
-    return list(OrderItem.objects.select_for_update().filter(order=order).select_related("variant"))
+    return list(
+        OrderItem.objects.select_for_update(of=("self",))
+        .filter(order=order)
+        .select_related("variant", "product")
+    )
 
 
 def payment_method_lock(*, customer: Customer, ref: str) -> PaymentMethod:
