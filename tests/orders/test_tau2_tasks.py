@@ -13,6 +13,7 @@ from django.db import transaction
 
 from orders.actions import ActionRefused, Actor, action_apply
 from orders.models import ActionRecord, Customer, Order, PaymentMethod, ProductVariant
+from orders.selectors import customer_find, order_get_for_customer
 from orders.tau2 import tau2_import
 from tests.orders.shared import TAU2_DB, TAU2_TASKS, need_shared
 
@@ -134,3 +135,22 @@ def test_the_import_keeps_tau2_ids_and_balances(tau2_store, db) -> None:
     assert gift.balance == D("17.00") and gift.customer.external_id.startswith("aarav_anderson")
     order = Order.objects.get(external_id="#W2378156")
     assert order.status == Order.Status.DELIVERED and order.items.count() == 5
+
+
+def test_tau2_customers_are_found_by_the_proofs_its_policy_accepts(tau2_store, db) -> None:
+    yusuf = customer_find(
+        store_code="tau2-retail", first_name="Yusuf", last_name="Rossi", zip_code="19122"
+    )
+    assert yusuf is not None and yusuf.external_id == "yusuf_rossi_9620"
+    assert customer_find(store_code="tau2-retail", email=yusuf.email.upper()) == yusuf
+    assert (
+        customer_find(
+            store_code="tau2-retail", first_name="Yusuf", last_name="Rossi", zip_code="00000"
+        )
+        is None
+    )
+    assert (
+        customer_find(store_code="demo", email=yusuf.email) is None
+    )  # the demo wants an order too
+    order = order_get_for_customer(customer_id=yusuf.pk, number="w2378156")
+    assert order is not None and order.number == "#W2378156"
