@@ -438,3 +438,19 @@ def test_exchange_refuses_another_product_and_a_short_gift_card(shop: Shop) -> N
     shop.gift.save()
     reason = refused(exchange, shop, [shop.blue, shop.blue], [shop.red, shop.red], shop.gift)
     assert reason == "The gift card has $19.99, which doesn't cover the $20.00 needed."
+
+
+def test_erasure_blanks_the_addresses_and_card_digits_issue_20_added(shop: Shop) -> None:
+    from orders.services import customer_store_data_erase
+
+    modify_user_address(user_id="pat_lee_1", address=HOME, actor=BOT, proposal_id="p1")
+    modify_pending_order_address(
+        order_id=shop.pending.number, address=HOME, actor=BOT, proposal_id="p2"
+    )
+    customer_store_data_erase(customer_id=shop.customer.pk)
+    shop.customer.refresh_from_db()
+    shop.card.refresh_from_db()
+    assert shop.customer.address1 == "" and shop.card.last_four == ""
+    assert not Order.objects.filter(customer=shop.customer).exclude(address1="").exists()
+    for record in ActionRecord.objects.filter(customer=shop.customer):
+        assert "1 New Road" not in str(record.arguments) + str(record.result)
