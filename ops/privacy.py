@@ -25,6 +25,7 @@ from desk.models import ConversationNote
 from ops.models import GoldenCase
 from ops.snapshot import ORDER, SHIPMENT
 from orders.models import Customer, Order, TrackingEvent
+from orders.services import customer_store_data_erase
 from pipeline.models import PipelineTrace
 
 EXPORT_FORMAT = "support_bot.customer-export.v1"
@@ -245,6 +246,7 @@ def customer_erase(*, customer_id: int, actor_id: int | None = None) -> ErasureR
             golden_cases=_golden_cases_delete(customer, conversation_ids),
         )
         _profile_erase(customer)
+        customer_store_data_erase(customer_id=customer.pk)  # addresses, card digits, action args
         _history_scrub(customer)
         if actor_id is not None and not already:
             LogEntry.objects.log_actions(

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from orders import demo_data
+from orders import demo_data, demo_wallets
 from orders.business_days import add_business_days
 from orders.models import (
+    DEMO_STORE,
     Customer,
     ExpediteOption,
     KnowledgeArticle,
@@ -140,6 +141,7 @@ def _seed_catalogue() -> dict[str, Product]:
             sku=sku,
             defaults={"name": name, "price": price, "stock": stock, "description": description},
         )
+        demo_wallets.seed_variants(products[sku])
     for code, name, kind, days, cost, vip_free in demo_data.EXPEDITE_OPTIONS:
         ExpediteOption.objects.update_or_create(
             code=code,
@@ -155,7 +157,7 @@ def _seed_catalogue() -> dict[str, Product]:
 
 
 def _seed_policies() -> None:
-    StorePolicy.objects.get_or_create(pk=1)
+    StorePolicy.load(DEMO_STORE)
 
 
 def _seed_articles() -> None:
@@ -211,8 +213,10 @@ def _seed_flagship(
             "locale": "en-US",
             "user": _customer_user(FLAGSHIP_EMAIL, "Sarah Mitchell"),
             "created_at": now - dt.timedelta(days=800),
+            **demo_data.FLAGSHIP_ADDRESS,
         },
     )
+    card = demo_wallets.seed_flagship_wallet(sarah)
     placed = now - dt.timedelta(days=12)
     order = _upsert_order(
         number=FLAGSHIP_ORDER,
@@ -223,6 +227,7 @@ def _seed_flagship(
         address="Sarah Mitchell\n1820 Lakeview Ave\nMadison, WI 53703",
         lines=[(products["TEL-AUR-70"], 1)],
     )
+    demo_wallets.seed_payments(order, card)
     timeline = [
         (0, 3, "label_created", "Newark, NJ", "Shipping label created"),
         (0, 9, "in_transit", "Newark, NJ", "Picked up by carrier"),
@@ -270,6 +275,7 @@ def _seed_customers(rng: random.Random, tiers: dict[str, LoyaltyTier]) -> list[C
         if index < 3:
             customer.user = _customer_user(email, customer.name)
             customer.save(update_fields=["user"])
+        demo_wallets.seed_card(customer, index)
         customers.append(customer)
     return customers
 
@@ -285,6 +291,11 @@ ORDER_MIX = [
     (Order.Status.DELIVERED, Shipment.Status.DELIVERED, 7, 120, 60),
     (Order.Status.CANCELLED, None, 3, 60, 10),
     (Order.Status.RETURNED, Shipment.Status.DELIVERED, 20, 90, 8),
+    # Added with issue 20, after the first 150 so those orders stay as they were.
+    (Order.Status.PROCESSED, None, 1, 2, 4),
+    (Order.Status.ITEMS_MODIFIED, None, 0, 1, 2),
+    (Order.Status.RETURN_REQUESTED, Shipment.Status.DELIVERED, 7, 25, 3),
+    (Order.Status.EXCHANGE_REQUESTED, Shipment.Status.DELIVERED, 7, 25, 3),
 ]
 
 
@@ -297,7 +308,7 @@ def _seed_orders(
 ) -> None:
     catalogue = [p for p in products.values() if p.stock > 0]
     mix = [row for row in ORDER_MIX for _ in range(row[4])]
-    for index in range(150):
+    for index in range(len(mix)):
         status, ship_status, low, high, _weight = mix[index % len(mix)]
         placed = now - dt.timedelta(days=rng.randint(low, high), hours=rng.randint(0, 10))
         method = methods[rng.choice(["standard", "standard", "standard", "express", "overnight"])]
@@ -312,6 +323,7 @@ def _seed_orders(
             address=f"{customer.name}\n{rng.randint(10, 9999)} Main St\n{rng.choice(demo_data.CITIES)}",
             lines=lines,
         )
+        demo_wallets.seed_payments(order, customer.payment_methods.get(kind="credit_card"))
         if ship_status:
             _seed_ordinary_shipment(rng, now, order, method, ship_status, index)
         if status == Order.Status.RETURNED:
@@ -401,12 +413,16 @@ def _upsert_order(
             "discount_total": Decimal("0.00"),
             "total": subtotal + method.price,
             "refunded_total": Decimal("0.00"),
+            **demo_wallets.address_from_text(address),
         },
     )
     order.items.all().delete()
     order.refunds.all().delete()
     OrderItem.objects.bulk_create(
-        OrderItem(order=order, product=p, quantity=q, unit_price=p.price) for p, q in lines
+        OrderItem(
+            order=order, product=p, variant=p.variants.first(), quantity=q, unit_price=p.price
+        )
+        for p, q in lines
     )
     return order
 

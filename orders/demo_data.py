@@ -107,6 +107,43 @@ PRODUCTS = [
     ),
 ]
 
+VARIANTS = {
+    # sku: [(options, price, available)]; the first is what orders were placed for. A product not
+    # listed here is sold as one standard variant at its own price.
+    "TEL-AUR-70": [
+        ({"colour": "white"}, D("189.00"), True),
+        ({"colour": "navy"}, D("189.00"), True),
+        ({"colour": "red"}, D("195.00"), False),
+    ],
+    "YGA-MAT-6": [
+        ({"colour": "sage", "length": "standard"}, D("42.00"), True),
+        ({"colour": "plum", "length": "standard"}, D("42.00"), True),
+        ({"colour": "sage", "length": "long"}, D("48.00"), True),
+    ],
+    "BKP-TRL-28": [
+        ({"colour": "black"}, D("84.00"), True),
+        ({"colour": "olive"}, D("84.00"), True),
+    ],
+    "WTC-FIT-S2": [
+        ({"band": "silicone", "size": "M"}, D("159.00"), True),
+        ({"band": "silicone", "size": "L"}, D("159.00"), True),
+        ({"band": "steel", "size": "M"}, D("179.00"), True),
+    ],
+}
+
+# Sarah's wallet: the card she paid ORD-4521 with, and a gift card from last Christmas.
+FLAGSHIP_CARD = ("visa", "4242")
+FLAGSHIP_GIFT_CARD_BALANCE = D("60.00")
+FLAGSHIP_ADDRESS = {
+    "address1": "1820 Lakeview Ave",
+    "address2": "",
+    "city": "Madison",
+    "state": "WI",
+    "country": "USA",
+    "zip": "53703",
+}
+CARD_BRANDS = ["visa", "mastercard", "amex"]
+
 FIRST_NAMES = [
     "James",
     "Maria",

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from orders.models import (
+    ActionRecord,
     Customer,
+    IdentityProof,
     KnowledgeArticle,
     Order,
     OrderItem,
+    PaymentMethod,
     Refund,
     StorePolicy,
     TrackingEvent,
 )
 
 _ORDER_NUMBER = re.compile(r"(?:ORD[-\s]?)?#?(\d{3,12})$", re.IGNORECASE)
+_TAU2_ORDER_NUMBER = re.compile(r"#?W(\d{7})$", re.IGNORECASE)
 
 
 def order_number_normalize(raw: str) -> str | None:
-    """'ORD-4521', 'ord 4521', '#4521' and '4521' all name ORD-4521."""
+    """'ORD-4521', 'ord 4521', '#4521' and '4521' all name ORD-4521; '#W2378156' and 'w2378156'
+    name the τ² store's #W2378156."""
+    tau2 = _TAU2_ORDER_NUMBER.match(raw.strip())
+    if tau2:
+        return f"#W{tau2.group(1)}"
     match = _ORDER_NUMBER.match(raw.strip())
     return f"ORD-{match.group(1)}" if match else None
 
@@ -67,6 +76,40 @@ def customer_verify(*, order_number: str, email: str) -> Customer | None:
 
 def customer_get_by_email(*, email: str) -> Customer | None:
     return Customer.objects.select_related("tier").filter(email__iexact=email.strip()).first()
+
+
+def customer_find(
+    *,
+    store_code: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    zip_code: str = "",
+) -> Customer | None:
+    """The store's customer proven by the facts its policy accepts (StorePolicy.identity_proofs):
+    an e-mail alone, or a name with a zip code. Order number with e-mail is customer_verify."""
+    proofs = set(StorePolicy.load(store_code).identity_proofs)
+    customers = Customer.objects.select_related("tier").filter(store__code=store_code)
+    if email.strip() and IdentityProof.EMAIL in proofs:
+        return customers.filter(email__iexact=email.strip()).first()
+    if first_name.strip() and zip_code.strip() and IdentityProof.NAME_AND_ZIP in proofs:
+        name = f"{first_name.strip()} {last_name.strip()}".strip()
+        matches = list(customers.filter(name__iexact=name, zip=zip_code.strip())[:2])
+        return matches[0] if len(matches) == 1 else None
+    return None
+
+
+def payment_methods_for_customer(*, customer_id: int) -> list[PaymentMethod]:
+    return list(PaymentMethod.objects.filter(customer_id=customer_id))
+
+
+def action_records_for_conversation(*, conversation_id: uuid.UUID) -> list[ActionRecord]:
+    """What was carried out in a conversation, oldest first (the replay's action log)."""
+    return list(
+        ActionRecord.objects.filter(
+            conversation_id=conversation_id, status=ActionRecord.Status.DONE
+        ).order_by("created_at", "pk")
+    )
 
 
 def refunds_for_customer(*, customer_id: int) -> list[Refund]:

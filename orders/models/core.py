@@ -1,4 +1,4 @@
-"""The store: customers, catalogue, orders, shipments, refunds, and the policies support works by.
+"""The store: customers, catalogue with variants, orders, shipments and refunds.
 
 Money is Decimal with two places everywhere. Database constraints keep the numbers honest even
 when a bug or a model slips past the service layer.
@@ -14,6 +14,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+from orders.models.stores import AddressFields, Store, default_store_id
 
 ZERO = Decimal("0.00")
 HALF_CENT = Decimal("0.005")
@@ -56,7 +58,31 @@ class LoyaltyTier(models.Model):
         return self.name
 
 
-class Customer(models.Model):
+def store_field() -> models.ForeignKey:
+    return models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="+", default=default_store_id
+    )
+
+
+def external_id_field() -> models.CharField:
+    return models.CharField(
+        max_length=40, blank=True, db_index=True, help_text="The id in the source store, e.g. τ²'s."
+    )
+
+
+def unique_external_id(model: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=["store", "external_id"],
+        condition=~Q(external_id=""),
+        name=f"{model}_external_id_once",
+    )
+
+
+class Customer(AddressFields):
+    """A customer; the address fields are their default address."""
+
+    store = store_field()
+    external_id = external_id_field()
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -72,6 +98,7 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [unique_external_id("customer")]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
@@ -82,6 +109,10 @@ class Customer(models.Model):
 
 
 class Product(models.Model):
+    """A type of product; what a customer buys is one of its variants (options, price, stock)."""
+
+    store = store_field()
+    external_id = external_id_field()
     sku = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=120)
     price = money(validators=[MinValueValidator(ZERO)])
@@ -91,11 +122,41 @@ class Product(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_gte_0")
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_gte_0"),
+            unique_external_id("product"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
+
+
+class ProductVariant(models.Model):
+    """An item one can order: a product with option values (colour, size...), its own price and
+    availability. τ² calls it an item; its external id is τ²'s item id."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    external_id = external_id_field()
+    options = models.JSONField(default=dict, blank=True, help_text='e.g. {"color": "blue"}')
+    price = money(validators=[MinValueValidator(ZERO)])
+    available = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["product", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_gte_0"),
+            models.UniqueConstraint(
+                fields=["product", "external_id"],
+                condition=~Q(external_id=""),
+                name="variant_external_id_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} ({self.options_text or 'standard'})"
+
+    @property
+    def options_text(self) -> str:
+        return ", ".join(f"{name} {value}" for name, value in self.options.items())
 
 
 class ShippingMethod(models.Model):
@@ -111,21 +172,30 @@ class ShippingMethod(models.Model):
         return f"{self.name} ({self.transit_days} business days)"
 
 
-class Order(models.Model):
+class Order(AddressFields):
+    """An order; the address fields are where it ships (`shipping_address` is the same as text)."""
+
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending payment"
+        PENDING = "pending", "Pending"
         PAID = "paid", "Paid"
         PROCESSING = "processing", "Processing"
+        PROCESSED = "processed", "Processed"
         SHIPPED = "shipped", "Shipped"
         DELIVERED = "delivered", "Delivered"
         CANCELLED = "cancelled", "Cancelled"
         RETURNED = "returned", "Returned"
+        ITEMS_MODIFIED = "pending_items_modified", "Pending (items modified)"
+        RETURN_REQUESTED = "return_requested", "Return requested"
+        EXCHANGE_REQUESTED = "exchange_requested", "Exchange requested"
 
     OPEN_STATUSES = (Status.PENDING, Status.PAID, Status.PROCESSING)
 
+    store = store_field()
+    external_id = external_id_field()
     number = models.CharField(max_length=20, unique=True, help_text="Human-readable, e.g. ORD-4521")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PAID)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PAID)
+    cancel_reason = models.CharField(max_length=60, blank=True)
     placed_at = models.DateTimeField(default=timezone.now)
     shipping_method = models.ForeignKey(ShippingMethod, on_delete=models.PROTECT)
     shipping_address = models.TextField()
@@ -141,6 +211,7 @@ class Order(models.Model):
         ordering = ["-placed_at"]
         indexes = [models.Index(fields=["customer", "-placed_at"], name="order_customer_placed")]
         constraints = [
+            unique_external_id("order"),
             models.CheckConstraint(condition=Q(subtotal__gte=0), name="order_subtotal_gte_0"),
             models.CheckConstraint(
                 condition=Q(discount_total__gte=0)
@@ -172,14 +243,31 @@ class Order(models.Model):
 
 
 class OrderItem(models.Model):
+    """A line of an order. τ²'s orders hold one line per item, the same item possibly twice."""
+
+    class Request(models.TextChoices):
+        NONE = "", "None"
+        RETURN = "return", "Return requested"
+        EXCHANGE = "exchange", "Exchange requested"
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     quantity = models.PositiveIntegerField()
     unit_price = money()
+    shipment = models.ForeignKey(
+        "Shipment", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+    request = models.CharField(max_length=10, choices=Request.choices, blank=True)
+    exchange_variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
+        ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "product"], name="order_item_once"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_gte_1"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_item_price_gte_0"),
         ]
@@ -255,41 +343,6 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number}: {self.amount} ({self.status})"
-
-
-class StorePolicy(models.Model):
-    """The rules the bot applies. One row; ops edit it in the admin, the bot never does."""
-
-    refund_window_days = models.PositiveSmallIntegerField(default=30)
-    bot_refund_limit = money(
-        default=Decimal("100.00"), help_text="Largest refund the bot may grant without a human."
-    )
-    stalled_after_hours = models.PositiveSmallIntegerField(
-        default=72, help_text="A shipment with no tracking scan for this long counts as stalled."
-    )
-    refund_shipping_when_late = models.BooleanField(
-        default=True, help_text="Refund the paid shipping fee when a shipment misses its promise."
-    )
-    dispatch_cutoff_hour = models.PositiveSmallIntegerField(
-        default=15,
-        validators=[MaxValueValidator(23)],
-        help_text="Same-day dispatch before this hour (UTC).",
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name_plural = "store policy"
-        constraints = [
-            models.CheckConstraint(condition=Q(bot_refund_limit__gte=0), name="policy_limit_gte_0"),
-        ]
-
-    def __str__(self) -> str:
-        return "Store policy"
-
-    @classmethod
-    def load(cls) -> StorePolicy:
-        policy, _ = cls.objects.get_or_create(pk=1)
-        return policy
 
 
 class ExpediteOption(models.Model):
