@@ -1,7 +1,8 @@
 """Offline intent classifier: a calibrated linear model over words and character n-grams.
 
-Trained once, lazily, from the project's own examples (``intent_data``, ``intent_model``);
-no network, so it also serves as the last fallback when every model provider is down.
+Trained lazily from the project's own examples (``intent_data``, ``intent_model``), once per
+change of those examples: ``model_cache`` keeps the trained model on disk between processes. No
+network, so it also serves as the last fallback when every model provider is down.
 Keyword cues surface secondary intents in messages that ask for several things at once;
 they never change the primary intent or its probability, which stays calibrated.
 """
@@ -12,7 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from pipeline.offline.intent_model import IntentModel, train_model
+from pipeline.offline.intent_model import IntentModel
+from pipeline.offline.model_cache import load_or_train
 
 INTENTS: tuple[str, ...] = (
     "order_status",
@@ -71,7 +73,7 @@ _CUES: dict[str, re.Pattern[str]] = {
 
 @cache
 def _model() -> IntentModel:
-    return train_model()
+    return load_or_train()
 
 
 def _cue_hits(text: str) -> tuple[str, ...]:
