@@ -31,7 +31,10 @@ LAYERS = (
 # (support_bot/__init__.py loads the Celery app, as Celery's Django layout has it.)
 ENTRY_MODULES = frozenset(
     ["support_bot"]
-    + [f"support_bot.{name}" for name in ("settings", "settings_test", "urls", "asgi", "wsgi", "celery")]
+    + [
+        f"support_bot.{name}"
+        for name in ("settings", "settings_test", "urls", "asgi", "wsgi", "celery")
+    ]
 )
 SKIPPED_DIRS = {"migrations", "__pycache__"}
 
