@@ -213,6 +213,10 @@ class ActionItem:
     summary: str
     amount: Decimal | None = None
     date: dt.date | None = None
+    # The rules' own steps: the sentence's id in rules.phrases and the facts it states, so the
+    # plain reply can be written in the customer's language. A model's steps have neither.
+    phrase: str = ""
+    args: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
