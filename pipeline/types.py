@@ -302,6 +302,7 @@ class ReplyDone:
     stages: tuple[StageTrace, ...]
     verified_customer_id: int | None
     cached: bool = False
+    language: str = "en"  # what the reply was written in; the conversation keeps it
 
 
 PipelineEvent = StageStatus | ReplyDelta | ReplyDone
