@@ -241,6 +241,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "price_free_for_you": "gratis para ti (normalmente {cost})",
         "price_free": "gratis",
         "discount_already": "Tu descuento de fidelidad ya se ha aplicado a este pedido.",
+        "apply_discount": "He aplicado tu descuento {tier} del {percent}: {sum} vuelven a tu "
+        "método de pago original.",
         "refund_to_human": "Un reembolso de {sum} necesita la aprobación de un compañero, así "
         "que se lo he pasado.",
         "issue_refund": "He iniciado un reembolso de {sum} a tu método de pago original.",
@@ -317,6 +319,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "price_free_for_you": "gratuit pour vous (normalement {cost})",
         "price_free": "gratuit",
         "discount_already": "Votre remise fidélité a déjà été appliquée à cette commande.",
+        "apply_discount": "J'ai appliqué votre remise {tier} de {percent} : {sum} vous sont "
+        "reversés sur votre moyen de paiement d'origine.",
         "refund_to_human": "Un remboursement de {sum} doit être approuvé par un collègue ; je "
         "le lui ai transmis.",
         "issue_refund": "J'ai lancé un remboursement de {sum} sur votre moyen de paiement "
@@ -395,6 +399,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "price_free_for_you": "für Sie kostenlos (sonst {cost})",
         "price_free": "kostenlos",
         "discount_already": "Ihr Treuerabatt wurde bereits auf diese Bestellung angewendet.",
+        "apply_discount": "Ich habe Ihren {tier}-Rabatt von {percent} angewendet: {sum} gehen "
+        "zurück auf Ihre ursprüngliche Zahlungsmethode.",
         "refund_to_human": "Eine Erstattung von {sum} muss ein Kollege freigeben; ich habe "
         "sie weitergegeben.",
         "issue_refund": "Ich habe eine Erstattung von {sum} auf Ihre ursprüngliche "

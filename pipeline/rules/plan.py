@@ -84,7 +84,7 @@ def _order_steps(facts: Facts, retrieved: Retrieved, intent: IntentResult) -> li
         steps += _status_steps(facts)
         steps += _deadline_steps(facts, wants_faster=requests.expedite or bool(facts.deadline))
     if facts.discount is not None:
-        steps.append(_discount_step(facts))
+        steps.append(_discount_step(facts, retrieved))
     if facts.shipping_refund and (intents & DELIVERY_INTENTS or requests.expedite):
         steps.append(
             _item(
@@ -192,7 +192,7 @@ def _option_step(option: DeliveryOption, *, recommended: bool) -> ActionItem:
     )
 
 
-def _discount_step(facts: Facts) -> ActionItem:
+def _discount_step(facts: Facts, retrieved: Retrieved) -> ActionItem:
     discount = facts.discount
     if discount.reason == ALREADY_DISCOUNTED:
         return _item("discount_already", "discount_already")
@@ -202,7 +202,8 @@ def _discount_step(facts: Facts) -> ActionItem:
         "apply_discount",
         "apply_discount",
         amount=discount.amount,
-        reason=discount.reason,
+        reason=discount.reason,  # English only: "VIP discount"; translations name the tier
+        tier=retrieved.customer.tier_name if retrieved.customer else "",
         sum=discount.amount,
         percent=f"{discount.rate * 100:.0f}%",
     )
