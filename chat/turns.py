@@ -14,7 +14,11 @@ from django.db import transaction
 from conversations.live import publish_on_commit
 from conversations.models import Message
 from conversations.selectors import TurnRecord, message_frame, turn_record
-from conversations.services import conversation_verify, message_create
+from conversations.services import (
+    conversation_language_set,
+    conversation_verify,
+    message_create,
+)
 from desk.queue import handoff_enqueue
 from pipeline.run import PipelineInput, pipeline_input_for
 from pipeline.tracing import RunRecord, trace_save
@@ -83,6 +87,8 @@ def reply_persist(*, turn: Turn, outcome: RunOutcome) -> ReplyWrite:
             conversation_verify(
                 conversation_id=turn.conversation_id, customer_id=done.verified_customer_id
             )
+        if done is not None and done.language != turn.record.language:
+            conversation_language_set(conversation_id=turn.conversation_id, language=done.language)
         trace_save(
             RunRecord(
                 conversation_id=turn.conversation_id,

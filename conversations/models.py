@@ -13,6 +13,15 @@ from django.utils import timezone
 from orders.models import Customer
 
 MAX_MESSAGE_CHARS = 4000
+# What pipeline.offline.language can tell apart.
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("de", "German"),
+    ("it", "Italian"),
+    ("pt", "Portuguese"),
+]
 
 
 class Conversation(models.Model):
@@ -65,6 +74,12 @@ class Conversation(models.Model):
         null=True, blank=True, help_text="When a human should have answered, by priority."
     )
     intent = models.CharField(max_length=24, blank=True, help_text="The latest message's intent.")
+    language = models.CharField(
+        max_length=2,
+        choices=LANGUAGES,
+        blank=True,
+        help_text="The customer's language, as their messages show it; the bot replies in it.",
+    )
     anonymised_at = models.DateTimeField(
         null=True, blank=True, help_text="Personal data erased; aggregates kept."
     )

@@ -116,6 +116,7 @@ class TurnRecord:
     verified_in_chat: bool
     status: str
     visitor_key: str
+    language: str  # the conversation's so far; "" before any message showed one
     existing_reply: Message | None
     earlier_texts: tuple[str, ...]
 
@@ -126,7 +127,7 @@ _M, _C = Message, Conversation
 _TURN_SQL = (
     f"SELECT m.{sql_name(_M, 'seq')}, m.{sql_name(_M, 'text')}, c.{sql_name(_C, 'id')},"
     f" c.{sql_name(_C, 'customer')}, c.{sql_name(_C, 'verified_in_chat')},"
-    f" c.{sql_name(_C, 'status')}, c.{sql_name(_C, 'visitor_key')},"
+    f" c.{sql_name(_C, 'status')}, c.{sql_name(_C, 'visitor_key')}, c.{sql_name(_C, 'language')},"
     f" (SELECT r.{sql_name(_M, 'id')} FROM {sql_name(_M)} r"
     f"  WHERE r.{sql_name(_M, 'reply_to')} = m.{sql_name(_M, 'id')}"
     f"  AND r.{sql_name(_M, 'sender')} = %s)"
@@ -150,7 +151,8 @@ def turn_record(*, message_id: uuid.UUID | str) -> TurnRecord | None:
         row = cursor.fetchone()
         if row is None:
             return None
-        seq, text, conversation_key, customer_id, verified, status, visitor_key, reply_key = row
+        seq, text, conversation_key, customer_id, verified, status = row[:6]
+        visitor_key, language, reply_key = row[6:]
         cursor.execute(_EARLIER_SQL, [conversation_key, customer, seq])
         earlier = tuple(earlier_text for (earlier_text,) in cursor.fetchall())
     return TurnRecord(
@@ -162,6 +164,7 @@ def turn_record(*, message_id: uuid.UUID | str) -> TurnRecord | None:
         verified_in_chat=bool(verified),
         status=status,
         visitor_key=visitor_key,
+        language=language,
         existing_reply=Message.objects.get(pk=reply_key) if reply_key is not None else None,
         earlier_texts=earlier,
     )

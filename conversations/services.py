@@ -132,6 +132,13 @@ def conversation_verify(*, conversation_id: uuid.UUID | str, customer_id: int) -
     )
 
 
+def conversation_language_set(*, conversation_id: uuid.UUID | str, language: str) -> None:
+    """The language the customer writes in (and the bot now replies in)."""
+    Conversation.objects.filter(pk=conversation_id).exclude(language=language).update(
+        language=language
+    )
+
+
 def csat_record(*, conversation_id: uuid.UUID | str, score: int, comment: str) -> None:
     conversation = Conversation.objects.get(pk=conversation_id)
     conversation.csat_score = score

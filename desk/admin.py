@@ -91,6 +91,7 @@ class HandoffQueueAdmin(admin.ModelAdmin):
         "customer_link",
         "reason",
         "intent",
+        "language",
         "priority_badge",
         "waiting",
         "sla",
@@ -100,9 +101,16 @@ class HandoffQueueAdmin(admin.ModelAdmin):
         "buttons",
     ]
     list_display_links = None
-    list_filter = [HandoffStatusFilter, SlaFilter, "priority", "intent", "customer__tier"]
+    list_filter = [
+        HandoffStatusFilter,
+        SlaFilter,
+        "priority",
+        "intent",
+        "language",
+        "customer__tier",
+    ]
     search_fields = ["customer__name", "customer__email", "handoff_reason", "intent"]
-    readonly_fields = ["status", "handoff_reason", "intent", "priority", "queued_at"]
+    readonly_fields = ["status", "handoff_reason", "intent", "language", "priority", "queued_at"]
     ordering = ["queued_at"]
     actions = None
     list_per_page = 50

@@ -22,6 +22,7 @@ from llm.budget import RequestBudget
 from llm.gateway import Gateway, get_gateway
 from llm.types import ChatRequest
 from pipeline import prompts
+from pipeline.offline.language import read_language
 from pipeline.rules import snapshot as cache
 from pipeline.rules.actions import ActionFailed, execute_plan_actions
 from pipeline.rules.plan import (
@@ -82,6 +83,7 @@ class PipelineInput:
     # Whom limits count against across conversations: customer:<id> or client:<hash>; blank for
     # conversations started before visitors were recorded (then per customer or conversation).
     visitor_key: str = ""
+    language: str = ""  # the conversation's so far; "" before any message showed one
 
 
 _ORDER_REF = re.compile(r"(?:ORD-?|#|order\s+(?:number\s+|no\.?\s*)?)(\d{3,12})", re.IGNORECASE)
@@ -103,6 +105,7 @@ def pipeline_input_for(turn: TurnRecord) -> PipelineInput:
         low_confidence_streak=streaks.low_confidence,
         failure_streak=streaks.failures,
         visitor_key=turn.visitor_key,
+        language=turn.language,
     )
 
 
@@ -114,6 +117,9 @@ class _Run:
     now: dt.datetime
     gateway: Gateway
     budget: RequestBudget
+    # The reply's language: this message's when its words show one clearly, else the
+    # conversation's, else English.
+    language: str = "en"
     stages: list[StageTrace] = dataclasses.field(default_factory=list)
 
     @property
@@ -137,6 +143,7 @@ async def run_pipeline(
         given.now or dt.datetime.now(dt.UTC),
         gateway,
         RequestBudget.from_config(gateway.config),
+        language=read_language(given.text) or given.language or "en",
     )
     yield StageStatus("intent", STATUS_TEXT["intent"])
     intent, mentions = await _read_message(run)
@@ -241,12 +248,12 @@ async def _fast_lane(
     run: _Run, route: Route, intent: IntentResult, retrieved: Retrieved
 ) -> AsyncIterator[PipelineEvent]:
     slugs = tuple(a.slug for a in retrieved.articles[:1])
-    key = await cache.answer_key(intent.primary, slugs)  # one read of the rules version
+    key = await cache.answer_key(intent.primary, slugs, language=run.language)
     text = await cache.cached_answer(key)
     plan = article_plan(retrieved, intent)
     cached = text is not None
     if text is None:
-        text = render_plan(plan)
+        text = render_plan(plan, language=run.language)
         await cache.store_answer(key, text)
     run.stages.append(
         no_model_trace("answer", 0.0, StageDetail(cached=cached, articles=tuple(slugs)))
@@ -266,7 +273,7 @@ async def _answer_plain(
     handoff: str | None,
 ) -> AsyncIterator[PipelineEvent]:
     first = retrieved.customer.first_name if retrieved.customer else None
-    text = render_plan(plan, first_name=first)
+    text = render_plan(plan, first_name=first, language=run.language)
     yield ReplyDelta(text)
     yield _done(run, route, intent, retrieved, text, plan=plan, facts=None, handoff=handoff)
 
@@ -309,6 +316,7 @@ async def _full_lane(
         sheet=sheet,
         first_name=retrieved.customer.first_name if retrieved.customer else None,
         today=run.now.date(),
+        language=run.language,
         gateway=run.gateway,
         budget=run.budget,
         customer_key=run.customer_key,
@@ -351,4 +359,5 @@ def _done(
         stages=tuple(run.stages),
         verified_customer_id=verified,
         cached=cached,
+        language=run.language,
     )

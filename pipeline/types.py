@@ -215,6 +215,10 @@ class ActionItem:
     summary: str
     amount: Decimal | None = None
     date: dt.date | None = None
+    # The rules' own steps: the sentence's id in rules.phrases and the facts it states, so the
+    # plain reply can be written in the customer's language. A model's steps have neither.
+    phrase: str = ""
+    args: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -300,6 +304,7 @@ class ReplyDone:
     stages: tuple[StageTrace, ...]
     verified_customer_id: int | None
     cached: bool = False
+    language: str = "en"  # what the reply was written in; the conversation keeps it
 
 
 PipelineEvent = StageStatus | ReplyDelta | ReplyDone

@@ -5,7 +5,8 @@ linear SVM. Its margins are turned into probabilities by a softmax whose tempera
 on out-of-fold margins, with every variant of one template kept in the same fold: the
 temperature then reflects how sure the model should be about phrasing it has never seen, not
 about near-copies of its training lines (which would make it overconfident on real shoppers).
-Trained from the committed examples in a few seconds; nothing trained is stored.
+Trained from the committed examples in a few seconds; ``model_cache`` keeps the result on disk
+(outside the repository) so that later processes skip the training.
 """
 
 from __future__ import annotations

@@ -59,15 +59,22 @@ _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _MIN_LEAD = 1.0
 
 
+LANGUAGES: tuple[str, ...] = tuple(_WORDS)
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the message's language; "en" when nothing points elsewhere."""
+    return read_language(text) or "en"
+
+
+def read_language(text: str) -> str | None:
+    """The message's language when its words say so clearly; None for "ok", an order number, or
+    a mix too even to call. A conversation keeps its language through such messages."""
     lowered = unicodedata.normalize("NFC", text.lower())
     scores = {lang: _score(lang, lowered) for lang in _WORDS}
     ranked = sorted(scores.items(), key=lambda pair: -pair[1])
     (best, top), (_, second) = ranked[0], ranked[1]
-    if best == "en" or top - second < _MIN_LEAD:
-        return "en"
-    return best
+    return best if top - second >= _MIN_LEAD else None
 
 
 def _score(lang: str, lowered: str) -> float:

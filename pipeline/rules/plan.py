@@ -1,7 +1,8 @@
 """The deterministic plan: what the bot will say and do, built from Facts by rules.
 
 It is the reasoning stage's floor (used when no model is configured, or when the model's plan
-fails verification), and its plain rendering is the reply of last resort.
+fails verification), and its plain rendering is the reply of last resort. Each step is built from
+a phrase id and its facts (``phrases``), so the plain rendering can be in the customer's language.
 """
 
 from __future__ import annotations
@@ -10,18 +11,32 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from pipeline.rules.phrases import PHRASES, TRANSLATED, Said, Term, say
+from pipeline.rules.phrases import fmt_date as fmt_date  # re-exported: callers writing facts
+from pipeline.rules.phrases import fmt_money as fmt_money
 from pipeline.rules.policy import ALREADY_DISCOUNTED
 from pipeline.types import ActionItem, DeliveryOption, Facts, IntentResult, Plan, Retrieved
 
 DELIVERY_INTENTS = {"order_status", "shipping_expedite", "complaint_escalation"}
 
 
-def fmt_date(day: dt.date) -> str:
-    return f"{day:%A}, {day:%B} {day.day}"
-
-
-def fmt_money(amount: Decimal) -> str:
-    return f"${amount:,.2f}"
+def _item(
+    kind: str,
+    phrase: str,
+    *,
+    amount: Decimal | None = None,
+    date: dt.date | None = None,
+    **args: object,
+) -> ActionItem:
+    """A step whose English summary and every translation come from one phrase and its facts."""
+    return ActionItem(
+        kind,
+        say(phrase, **args),
+        amount=amount,
+        date=date,
+        phrase=phrase,
+        args=tuple(args.items()),
+    )
 
 
 def deterministic_plan(*, facts: Facts, retrieved: Retrieved, intent: IntentResult) -> Plan:
@@ -41,12 +56,7 @@ def _without_payouts(steps: list[ActionItem]) -> list[ActionItem]:
     """Over the bot's limit nothing is paid by the bot: a colleague approves it all."""
     kept = [s for s in steps if s.kind not in PAYOUTS]
     if len(kept) < len(steps):
-        kept.append(
-            ActionItem(
-                "payout_to_human",
-                "The compensation you're owed needs a colleague's approval, so I've passed it on with everything above.",
-            )
-        )
+        kept.append(_item("payout_to_human", "payout_to_human"))
     return kept
 
 
@@ -61,33 +71,15 @@ def _gate_steps(facts: Facts, retrieved: Retrieved) -> list[ActionItem] | None:
                 )
             ]
         if retrieved.verification == "failed":
-            return [
-                ActionItem(
-                    "verify_failed",
-                    "I couldn't match that order number with that e-mail address. Please check both and send them again.",
-                )
-            ]
-        return [
-            ActionItem(
-                "ask_verification",
-                "To look up an order I first need to confirm it's yours: please send the order number and the e-mail address you used to place it.",
-            )
-        ]
+            return [_item("verify_failed", "verify_failed")]
+        return [_item("ask_verification", "ask_verification")]
     if retrieved.order is None and retrieved.foreign_order_ref:
-        numbers = ", ".join(o.number for o in retrieved.recent_orders[:3]) or "none yet"
-        return [
-            ActionItem(
-                "order_not_found",
-                f"I can't find that order on your account. Your recent orders are: {numbers}.",
-            )
-        ]
+        numbers = ", ".join(o.number for o in retrieved.recent_orders[:3])
+        if not numbers:
+            return [_item("order_not_found", "order_not_found_none")]
+        return [_item("order_not_found", "order_not_found", numbers=numbers)]
     if retrieved.order is None:
-        return [
-            ActionItem(
-                "ask_order",
-                "Which order is this about? Your order number starts with ORD- and is in your confirmation e-mail.",
-            )
-        ]
+        return [_item("ask_order", "ask_order")]
     return None
 
 
@@ -99,14 +91,16 @@ def _order_steps(facts: Facts, retrieved: Retrieved, intent: IntentResult) -> li
         steps += _status_steps(facts)
         steps += _deadline_steps(facts, wants_faster=requests.expedite or bool(facts.deadline))
     if facts.discount is not None:
-        steps.append(_discount_step(facts))
+        steps.append(_discount_step(facts, retrieved))
     if facts.shipping_refund and (intents & DELIVERY_INTENTS or requests.expedite):
         steps.append(
-            ActionItem(
+            _item(
                 "refund_shipping",
-                f"Because the delivery promise of {fmt_date(facts.promised_by)} was missed, I've refunded the {fmt_money(facts.shipping_refund)} shipping fee.",
+                "refund_shipping",
                 amount=facts.shipping_refund,
                 date=facts.promised_by,
+                promised=facts.promised_by,
+                fee=facts.shipping_refund,
             )
         )
     if facts.refund is not None:
@@ -123,34 +117,36 @@ def _order_steps(facts: Facts, retrieved: Retrieved, intent: IntentResult) -> li
 def _status_steps(facts: Facts) -> list[ActionItem]:
     number = facts.order_number
     if facts.shipment_status is None:
-        return [
-            ActionItem(
-                "explain_status", f"Order {number} is {facts.order_status} and hasn't shipped yet."
-            )
-        ]
+        status = Term(facts.order_status)
+        return [_item("explain_status", "status_unshipped", number=number, status=status)]
     if facts.shipment_status == "delivered":
         return [
-            ActionItem(
+            _item(
                 "explain_status",
-                f"Order {number} was delivered by {facts.carrier} on {fmt_date(facts.expected_by)}.",
+                "status_delivered",
                 date=facts.expected_by,
+                number=number,
+                carrier=facts.carrier,
+                day=facts.expected_by,
             )
         ]
-    scan = fmt_date(facts.last_scan_at.date()) if facts.last_scan_at else "its last scan"
-    where = f"Order {number} is with {facts.carrier} (tracking {facts.tracking_number}); its last scan was in {facts.location} on {scan}."
+    scan = facts.last_scan_at.date() if facts.last_scan_at else Said("last_scan")
+    where = {
+        "number": number,
+        "carrier": facts.carrier,
+        "tracking": facts.tracking_number,
+        "location": facts.location,
+        "scan": scan,
+    }
     if facts.stalled:
-        return [
-            ActionItem(
-                "explain_status",
-                where + " It hasn't moved since, so I can't count on it arriving on time.",
-                date=facts.last_scan_at.date(),
-            )
-        ]
+        return [_item("explain_status", "status_stalled", date=facts.last_scan_at.date(), **where)]
     return [
-        ActionItem(
+        _item(
             "explain_status",
-            where + f" It's expected by {fmt_date(facts.expected_by)}.",
+            "status_moving",
             date=facts.expected_by,
+            expected=facts.expected_by,
+            **where,
         )
     ]
 
@@ -159,31 +155,23 @@ def _deadline_steps(facts: Facts, *, wants_faster: bool) -> list[ActionItem]:
     steps = []
     if facts.deadline and facts.current_meets_deadline is False:
         steps.append(
-            ActionItem(
+            _item(
                 "deadline_at_risk",
-                f"The current parcel may not reach you by {fmt_date(facts.deadline)}.",
+                "deadline_at_risk",
                 date=facts.deadline,
+                deadline=facts.deadline,
             )
         )
     elif facts.deadline and facts.current_meets_deadline:
         steps.append(
-            ActionItem(
-                "deadline_ok",
-                f"It should arrive before {fmt_date(facts.deadline)}, so no change is needed.",
-                date=facts.deadline,
-            )
+            _item("deadline_ok", "deadline_ok", date=facts.deadline, deadline=facts.deadline)
         )
         return steps
     if not wants_faster:
         return steps
     best = next((o for o in facts.options if o.code == facts.recommended_option), None)
     if best is None:
-        steps.append(
-            ActionItem(
-                "no_option",
-                "None of our faster options can arrive in time, so I'm passing this to a colleague who can look at alternatives.",
-            )
-        )
+        steps.append(_item("no_option", "no_option"))
         return steps
     steps.append(_option_step(best, recommended=True))
     steps += [
@@ -195,88 +183,87 @@ def _deadline_steps(facts: Facts, *, wants_faster: bool) -> list[ActionItem]:
 
 
 def _option_step(option: DeliveryOption, *, recommended: bool) -> ActionItem:
-    price = fmt_money(option.charged)
+    price: object = option.charged
     if option.charged == 0:
-        price = f"free for you (normally {fmt_money(option.cost)})" if option.cost > 0 else "free"
-    lead = "The quickest fix is" if recommended else "Another option is"
-    article = "an" if option.name[:1].lower() in "aeiou" else "a"
-    return ActionItem(
+        price = Said("price_free_for_you", (("cost", option.cost),))
+        price = price if option.cost > 0 else Said("price_free")
+    return _item(
         "offer_recommended" if recommended else "offer_option",
-        f"{lead} {article} {option.name}, {price}, arriving by {fmt_date(option.arrives_by)}.",
+        "option_best" if recommended else "option_other",
         amount=option.charged,
         date=option.arrives_by,
+        article="an" if option.name[:1].lower() in "aeiou" else "a",
+        name=option.name,
+        price=price,
+        arrives=option.arrives_by,
     )
 
 
-def _discount_step(facts: Facts) -> ActionItem:
+def _discount_step(facts: Facts, retrieved: Retrieved) -> ActionItem:
     discount = facts.discount
     if discount.reason == ALREADY_DISCOUNTED:
-        return ActionItem(
-            "discount_already", "Your loyalty discount has already been applied to this order."
-        )
+        return _item("discount_already", "discount_already")
     if not discount.applies:
-        return ActionItem(
-            "discount_refused", f"I can't add a loyalty discount to this order: {discount.reason}."
-        )
-    percent = f"{discount.rate * 100:.0f}%"
-    return ActionItem(
+        return _item("discount_refused", "discount_refused", reason=discount.reason)
+    return _item(
         "apply_discount",
-        f"I've applied your {discount.reason} of {percent}: {fmt_money(discount.amount)} goes back to your original payment method.",
+        "apply_discount",
         amount=discount.amount,
+        reason=discount.reason,  # English only: "VIP discount"; translations name the tier
+        tier=retrieved.customer.tier_name if retrieved.customer else "",
+        sum=discount.amount,
+        percent=f"{discount.rate * 100:.0f}%",
     )
 
 
 def _refund_step(facts: Facts) -> ActionItem:
     refund = facts.refund
     if not refund.eligible:
-        return ActionItem("refund_refused", f"I can't refund this order: {refund.reason}.")
-    if not refund.within_bot_limit:
-        return ActionItem(
-            "refund_to_human",
-            f"A refund of {fmt_money(refund.amount)} needs a colleague's approval, so I've passed it on.",
-            amount=refund.amount,
-        )
-    return ActionItem(
-        "issue_refund",
-        f"I've started a refund of {fmt_money(refund.amount)} to your original payment method.",
-        amount=refund.amount,
-    )
+        return _item("refund_refused", "refund_refused", reason=refund.reason)
+    kind = "issue_refund" if refund.within_bot_limit else "refund_to_human"
+    return _item(kind, kind, amount=refund.amount, sum=refund.amount)
 
 
 def _cancel_step(facts: Facts) -> ActionItem:
     number = facts.order_number
     if facts.can_cancel:
-        return ActionItem(
-            "offer_cancel",
-            f"Order {number} hasn't shipped, so it can still be cancelled for a full refund; a colleague will confirm the cancellation.",
-        )
+        return _item("offer_cancel", "offer_cancel", number=number)
     why = {
-        "cancelled": f"Order {number} is already cancelled, so there is nothing more to cancel.",
-        "returned": f"Order {number} has already been returned.",
-        "delivered": f"Order {number} has already been delivered, so it can't be cancelled; you can return it for a refund instead.",
-    }.get(
-        facts.order_status or "",
-        f"Order {number} has already shipped, so it can't be cancelled; once it arrives you can return it for a refund.",
-    )
-    return ActionItem("cancel_refused", why)
+        "cancelled": "cancel_cancelled",
+        "returned": "cancel_returned",
+        "delivered": "cancel_delivered",
+    }.get(facts.order_status or "", "cancel_shipped")
+    return _item("cancel_refused", why, number=number)
 
 
 def _address_step(facts: Facts) -> ActionItem:
     if facts.can_change_address:
-        return ActionItem(
-            "offer_address_change",
-            f"Order {facts.order_number} hasn't shipped yet, so the address can still be changed: send me the new address.",
-        )
-    return ActionItem(
-        "address_refused",
-        f"Order {facts.order_number} has already shipped, so I can't change its address; the carrier may be able to redirect it.",
-    )
+        return _item("offer_address_change", "offer_address_change", number=facts.order_number)
+    return _item("address_refused", "address_refused", number=facts.order_number)
 
 
-def render_plan(plan: Plan, *, first_name: str | None = None) -> str:
-    """The plain reply: the plan's steps, in order. Every fact in it comes from the plan."""
-    greeting = f"Hi {first_name}! " if first_name else ""
-    return greeting + " ".join(step.summary for step in plan.steps)
+def render_plan(plan: Plan, *, first_name: str | None = None, language: str = "en") -> str:
+    """The plain reply: the plan's steps, in order, in the customer's language when every step
+    has its sentence there; otherwise in English, saying so. Every fact comes from the plan."""
+    localized = localized_steps(plan, language)
+    if localized is not None:
+        greeting = say("greeting", language, first_name=first_name) if first_name else ""
+        return greeting + " ".join(localized)
+    greeting = say("greeting", first_name=first_name) if first_name else ""
+    return greeting + say("english_only") + " ".join(step.summary for step in plan.steps)
+
+
+def localized_steps(plan: Plan, language: str) -> list[str] | None:
+    """Each step's sentence in `language`; None when that language lacks one of them (a model's
+    own wording, a policy reason or article written in English, a language without phrases)."""
+    if language == "en":
+        return [step.summary for step in plan.steps]
+    if language not in TRANSLATED or not all(step.phrase for step in plan.steps):
+        return None
+    try:
+        return [say(step.phrase, language, **dict(step.args)) for step in plan.steps]
+    except KeyError:
+        return None
 
 
 def article_plan(retrieved: Retrieved, intent: IntentResult) -> Plan:
@@ -284,65 +271,38 @@ def article_plan(retrieved: Retrieved, intent: IntentResult) -> Plan:
     if intent.primary == "other" or not retrieved.articles:
         return Plan(
             headline="capabilities",
-            steps=(
-                ActionItem(
-                    "capabilities",
-                    "I'm the store's assistant: I can check where an order is, speed up a delivery, apply loyalty discounts, and help with refunds, cancellations and address changes. What can I do for you?",
-                ),
-            ),
+            steps=(_item("capabilities", "capabilities"),),
             source="deterministic",
         )
     article = retrieved.articles[0]
-    sentences = _sentences(article.body)[:3]
+    text = " ".join(_sentences(article.body)[:3])
     return Plan(
         headline=article.title,
-        steps=(ActionItem("article", " ".join(sentences)),),
+        steps=(_item("article", "article", text=text),),
         source="deterministic",
     )
 
 
-# How a clarifying question names each intent: "Do you want to <meaning>, or ...?"
-MEANINGS = {
-    "order_status": "know where your order is",
-    "shipping_expedite": "get a delivery faster or ask about shipping options",
-    "refund_request": "return something or get a refund",
-    "cancel_order": "cancel an order",
-    "change_order": "change something in an order",
-    "place_order": "buy something",
-    "change_address": "change a delivery address",
-    "payment": "sort out a payment or a charge",
-    "invoice": "get an invoice or receipt",
-    "product_inquiry": "ask about a product",
-    "complaint_escalation": "make a complaint",
-    "human_agent": "talk to a person",
-    "account": "get help with your account or our website",
-    "feedback": "leave feedback",
-}
-
-
 def clarify_plan(intent: IntentResult) -> Plan:
     """The question asked instead of acting on a low-confidence guess: the two likeliest meanings."""
-    choices = [MEANINGS[i] for i in (intent.primary, intent.runner_up) if i in MEANINGS]
+    choices = [
+        Said(f"meaning_{i}")
+        for i in (intent.primary, intent.runner_up)
+        if i and f"meaning_{i}" in PHRASES["en"]
+    ]
     if len(choices) == 2:
-        question = f"Just to be sure I help with the right thing: do you want to {choices[0]}, or {choices[1]}?"
+        step = _item("clarify", "clarify_two", first=choices[0], second=choices[1])
     elif choices:
-        question = f"Just to be sure I help with the right thing: do you want to {choices[0]}, or is it something else?"
+        step = _item("clarify", "clarify_one", first=choices[0])
     else:
-        question = "I'm not sure I understood. Could you tell me a little more about what you need?"
-    return Plan(
-        headline="clarify", steps=(ActionItem("clarify", question),), source="deterministic"
-    )
+        step = _item("clarify", "clarify_none")
+    return Plan(headline="clarify", steps=(step,), source="deterministic")
 
 
 def handoff_plan(reason: str) -> Plan:
     return Plan(
         headline="handoff",
-        steps=(
-            ActionItem(
-                "handoff",
-                "I'm bringing in a member of our team to help with this; you'll see them join here, and you can keep writing in the meantime.",
-            ),
-        ),
+        steps=(_item("handoff", "handoff"),),
         source="deterministic",
     )
 

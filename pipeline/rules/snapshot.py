@@ -81,10 +81,11 @@ def forget_rules() -> None:
     _rules.clear()
 
 
-async def answer_key(intent: str, slugs: tuple[str, ...]) -> str:
-    """The fast lane's cache key for an answer built from these articles under today's rules."""
+async def answer_key(intent: str, slugs: tuple[str, ...], *, language: str = "en") -> str:
+    """The fast lane's cache key for an answer built from these articles under today's rules,
+    in the customer's language."""
     version = await aknowledge_version()
-    digest = hashlib.sha256(f"{intent}|{'|'.join(slugs)}".encode()).hexdigest()[:24]
+    digest = hashlib.sha256(f"{intent}|{language}|{'|'.join(slugs)}".encode()).hexdigest()[:24]
     return f"pipeline:fast:{version}:{digest}"
 
 

@@ -2,7 +2,10 @@
 the facts contain, and every action a plan takes must be one the rules allowed.
 
 Used on the reasoning model's plan and on each sentence the empathy model writes before the
-customer sees it.
+customer sees it. Replies may be in the customer's language, so facts are read as each language
+writes them: "$1,093.34", "1.093,34 US$" and "1 093,34 $US" are one amount; "December 10",
+"10 de diciembre", "10 décembre" and "10. Dezember" one date. Only the written form may change:
+the store charges in dollars, so an amount in euros is a changed fact.
 """
 
 from __future__ import annotations
@@ -35,13 +38,47 @@ MONTHS = {
         start=1,
     )
 }
-MONTH_RE = "|".join([*MONTHS, *(m[:3] for m in MONTHS)])
-_MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)")
+# Month names in the languages replies are written in (pipeline.offline.language), unaccented
+# spellings included; English also by its three-letter abbreviations.
+_FOREIGN_MONTHS = (
+    "enero febrero marzo abril mayo junio julio agosto septiembre|setiembre octubre noviembre "
+    "diciembre",
+    "janvier février|fevrier mars avril mai juin juillet août|aout septembre octobre novembre "
+    "décembre|decembre",
+    "januar|jänner februar märz|maerz april mai juni juli august september oktober november "
+    "dezember",
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+)
+MONTH_NUMBERS = {
+    **{m[:3]: n for m, n in MONTHS.items()},
+    **MONTHS,
+    **{
+        spelling: n
+        for names in _FOREIGN_MONTHS
+        for n, name in enumerate(names.split(), start=1)
+        for spelling in name.split("|")
+    },
+}
+MONTH_RE = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
+# The store's currency as languages write it ("$1.00", "1,00 US$", "1,00 $US"), and others.
+_DOLLAR = ("US$", "$US", "USD", "$")
+_CURRENCY_RE = r"US\$|\$US|USD|\$|€|EUR"
+# Digits grouped by commas, dots, spaces or apostrophes, with a decimal comma or point.
+_AMOUNT_RE = r"\d{1,3}(?:[.,\s'\u2019]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_MONEY = re.compile(
+    rf"(?P<pre>{_CURRENCY_RE})\s?(?P<a>{_AMOUNT_RE})(?!\d)"
+    rf"|(?<![\d.,])(?P<b>{_AMOUNT_RE})\s?(?P<post>{_CURRENCY_RE})"
+)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _MONTH_DAY = re.compile(rf"\b({MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_RE})\b", re.IGNORECASE)
+# "10th of December", "10 de diciembre", "1er décembre", "10. Dezember", "10 dicembre".
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|º|ª)?\.?\s+(?:of\s+|de\s+|del\s+)?({MONTH_RE})\b",
+    re.IGNORECASE,
+)
 _ORDER = re.compile(r"\bORD-?(\d{3,12})\b", re.IGNORECASE)
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s?%")
 _BARE_NUMBER = re.compile(r"(?<![\w$.\-])(\d+(?:\.\d+)?)(?![\w%])")
 
 # What each plan action needs the rules to have allowed.
@@ -91,7 +128,8 @@ def fact_sheet(
     if plan is not None:
         for step in plan.steps:
             numbers |= {Decimal(n) for n in _BARE_NUMBER.findall(_strip_known(step.summary))}
-    percents = {Decimal(p) for p in _PERCENT.findall(customer_text)} | _rates(facts, retrieved)
+    percents = {Decimal(p.replace(",", ".")) for p in _PERCENT.findall(customer_text)}
+    percents |= _rates(facts, retrieved)
     return FactSheet(
         frozenset(amounts),
         frozenset(dates),
@@ -110,6 +148,17 @@ _PAYOUT_CLAIM = re.compile(
     r"[^.!?]*?\$\s?(\d[\d,]*(?:\.\d{1,2})?)"
     r"|\$\s?(\d[\d,]*(?:\.\d{1,2})?)[^.!?]*?\b(?:has|have|was|were|is|will)\s+(?:been|being|be)\s+"
     r"(?:refunded|credited|reimbursed|issued|paid|returned)\b",
+    re.IGNORECASE,
+)
+
+
+# The same claim in the other reply languages: a sentence with one of these verbs and an amount.
+_PAID_WORDS = re.compile(
+    r"\b(?:reembolsad[oa]s?|reembols[ée]|reembolsamos|abonad[oa]s?|acreditad[oa]s?|"
+    r"reintegrad[oa]s?|devuelto|devolvido|iniciado|emitido|aplicado|"
+    r"rembours[ée]e?s?|crédité|appliqué|lancé|versé|restitué|"
+    r"erstattet|zurückerstattet|gutgeschrieben|angewendet|veranlasst|überwiesen|ausgezahlt|"
+    r"rimborsat[oa]|accreditat[oa]|applicat[oa]|emess[oa]|creditado)\b",
     re.IGNORECASE,
 )
 
@@ -226,10 +275,7 @@ def check_text(text: str, sheet: FactSheet, *, today: dt.date) -> Verdict:
             problems.append(
                 f"says ${match[1] or match[2]} was paid back; the rules paid no such sum"
             )
-    for raw in _MONEY.findall(text):
-        amount = _decimal(raw)
-        if amount is None or amount.quantize(Decimal("0.01")) not in sheet.amounts:
-            problems.append(f"amount ${raw} is not in the facts")
+    problems += _money_problems(text, sheet)
     for day in _dates_in(text, today):
         if day not in sheet.dates:
             problems.append(f"date {day.isoformat()} is not in the facts")
@@ -237,12 +283,39 @@ def check_text(text: str, sheet: FactSheet, *, today: dt.date) -> Verdict:
         if f"ORD-{digits}" not in sheet.orders:
             problems.append(f"order ORD-{digits} is not one of this customer's orders")
     for raw in _PERCENT.findall(text):
-        if Decimal(raw) not in sheet.percents:
+        if Decimal(raw.replace(",", ".")) not in sheet.percents:
             problems.append(f"{raw}% is not in the facts")
     for raw in _BARE_NUMBER.findall(_strip_known(text)):
         if Decimal(raw) not in sheet.numbers:
             problems.append(f"number {raw} is not in the facts")
     return Verdict(ok=not problems, problems=tuple(problems))
+
+
+def _money_problems(text: str, sheet: FactSheet) -> list[str]:
+    problems = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        claims_payout = bool(_PAID_WORDS.search(sentence))
+        for match in _MONEY.finditer(sentence):
+            currency, amount = match["pre"] or match["post"], _amount(match["a"] or match["b"])
+            if currency not in _DOLLAR:
+                problems.append(f"amount {match[0]} is in another currency than the store's")
+            elif amount not in sheet.amounts:
+                problems.append(f"amount ${amount} is not in the facts")
+            elif claims_payout and amount not in sheet.payouts:
+                problems.append(f"says ${amount} was paid back; the rules paid no such sum")
+    return problems
+
+
+def _amount(raw: str) -> Decimal:
+    """ "1,093.34", "1.093,34", "1 093,34" and "1'093.34" alike: a last separator followed by
+    one or two digits is the decimal point; every other one groups thousands."""
+    digits = re.sub(r"[\s'\u2019]", "", raw)
+    point = max(digits.rfind(","), digits.rfind("."))
+    whole, cents = digits, "0"
+    if point != -1 and len(digits) - point - 1 in (1, 2):
+        whole, cents = digits[:point], digits[point + 1 :]
+    whole = whole.replace(",", "").replace(".", "")
+    return Decimal(f"{whole}.{cents}").quantize(Decimal("0.01"))
 
 
 def check_plan(plan: Plan, facts: Facts, sheet: FactSheet) -> Verdict:
@@ -284,13 +357,10 @@ def _dates_in(text: str, today: dt.date) -> list[dt.date]:
     for y, m, d in _ISO_DATE.findall(text):
         found.append(_safe_date(int(y), int(m), int(d)))
     for month, day in _MONTH_DAY.findall(text):
-        found.append(_nearest(MONTHS_BY_PREFIX[month.lower()[:3]], int(day), today))
+        found.append(_nearest(MONTH_NUMBERS[month.lower()], int(day), today))
     for day, month in _DAY_MONTH.findall(text):
-        found.append(_nearest(MONTHS_BY_PREFIX[month.lower()[:3]], int(day), today))
+        found.append(_nearest(MONTH_NUMBERS[month.lower()], int(day), today))
     return [d for d in found if d is not None]
-
-
-MONTHS_BY_PREFIX = {name[:3]: number for name, number in MONTHS.items()}
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:

@@ -20,7 +20,8 @@ from llm.budget import RequestBudget
 from llm.gateway import Gateway
 from llm.types import ChatRequest, Completion, Delta, Done, Reset
 from pipeline import prompts
-from pipeline.rules.plan import render_plan
+from pipeline.rules.phrases import say
+from pipeline.rules.plan import localized_steps, render_plan
 from pipeline.rules.verifier import FactSheet, check_text, echoes_prompt
 from pipeline.tracing import no_model_trace, stage_trace
 from pipeline.types import Plan, StageDetail, StageTrace
@@ -40,19 +41,25 @@ class EmpathyStage:
         first_name: str | None,
         today: dt.date,
         gateway: Gateway,
+        language: str = "en",
         budget: RequestBudget | None,
         customer_key: str | None,
     ) -> None:
         self.plan, self.sheet, self.first_name, self.today = plan, sheet, first_name, today
         self.gateway, self.budget, self.customer_key = gateway, budget, customer_key
-        self.plain = render_plan(plan, first_name=first_name)
+        self.language = language
+        self.plain = render_plan(plan, first_name=first_name, language=language)
         self.text = ""
         self._open = 0  # characters of the current sentence already released
         self.drift: list[str] = []
         self.trace: StageTrace | None = None
 
     def request(self) -> ChatRequest:
-        payload = {"first_name": self.first_name, "plan": [s.summary for s in self.plan.steps]}
+        payload = {
+            "first_name": self.first_name,
+            "plan": [s.summary for s in self.plan.steps],
+            "language": self.language,
+        }
         return ChatRequest(
             stage="empathy",
             messages=prompts.messages(prompts.EMPATHY_SYSTEM, "empathy", payload),
@@ -147,7 +154,10 @@ class EmpathyStage:
             piece = self.plain
         else:
             cut_off = "..." if self._open else ""  # the model's sentence stops half way
-            piece = f"{cut_off} To be precise: " + " ".join(s.summary for s in self.plan.steps)
+            steps = localized_steps(self.plan, self.language)
+            language = self.language if steps is not None else "en"
+            steps = steps if steps is not None else [s.summary for s in self.plan.steps]
+            piece = f"{cut_off} " + say("to_be_precise", language) + " ".join(steps)
         self._open = 0
         self.text += piece
         return piece

@@ -100,7 +100,7 @@ async def reasoning_stage(
         problems = _problems(completion.text, facts, sheet, fallback)
         if not problems:
             plan = dataclasses.replace(
-                parse_plan(completion.text),
+                _with_rule_phrases(parse_plan(completion.text), fallback),
                 source="model-repaired" if round_ else "model",
                 repairs=round_,
                 rejections=tuple(rejections),
@@ -114,6 +114,14 @@ async def reasoning_stage(
     return plan, stage_trace(
         "reasoning", completions, repairs=MAX_REPAIRS, detail=_detail(rejections, "deterministic")
     )
+
+
+def _with_rule_phrases(plan: Plan, fallback: Plan) -> Plan:
+    """A model's step that says word for word what a rules' step says is that step, phrase
+    included, so it too can be rendered in the customer's language."""
+    ours = {(s.kind, s.summary, s.amount, s.date): s for s in fallback.steps}
+    steps = tuple(ours.get((s.kind, s.summary, s.amount, s.date), s) for s in plan.steps)
+    return dataclasses.replace(plan, steps=steps)
 
 
 def _problems(raw: str, facts: Facts, sheet: FactSheet, fallback: Plan) -> list[str]:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conversations.models import Conversation, Message
-from conversations.services import message_create
+from conversations.services import conversation_language_set, message_create
 from desk import services
 from desk.models import CannedResponse, ConversationNote
 from pipeline.models import PipelineTrace
@@ -80,6 +80,21 @@ def test_queue_lists_waiting_conversations_oldest_first_with_their_details(
     assert str(not_handed_off.pk) not in page
     assert 'data-desk-ws="/ws/desk/queue/"' in page
     assert "htmx" in page  # the script that reloads the rows live
+
+
+def test_queue_and_console_show_the_customers_language(make_agent: Any, make_handoff: Any) -> None:
+    client = logged_in(make_agent("Dana"))
+    spanish, _ = make_handoff()
+    conversation_language_set(conversation_id=spanish.pk, language="es")
+    unknown, _ = make_handoff()
+    queue = client.get(QUEUE).content.decode()
+    assert '<td class="field-language">Spanish</td>' in queue
+    assert '<td class="field-language">-</td>' in queue
+    assert "?language__exact=es" in queue  # the filter
+    console = client.get(url("console", spanish)).content.decode()
+    assert "<dt>Language</dt><dd>Spanish</dd>" in console
+    console = client.get(url("console", unknown)).content.decode()
+    assert "<dt>Language</dt><dd>-</dd>" in console
 
 
 def test_queue_filters_mine_and_search(make_agent: Any, make_handoff: Any) -> None:
