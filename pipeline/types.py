@@ -15,6 +15,8 @@ from typing import Any, Literal
 from llm.types import CallRecord
 
 Lane = Literal["fast", "full", "human"]
+# Orders still on their way: with no number named, the one a customer means, if there is one.
+IN_FLIGHT_STATUSES = frozenset({"shipped", "processing", "processed", "paid", "pending"})
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "are: none yet.",
         "ask_order": "Which order is this about? Your order number starts with ORD- and is in "
         "your confirmation e-mail.",
+        "ask_which_order": "You have more than one order on its way: {orders}. Which one is "
+        "this about?",
         "refund_shipping": "Because the delivery promise of {promised} was missed, I've refunded "
         "the {fee} shipping fee.",
         "status_unshipped": "Order {number} is {status} and hasn't shipped yet.",
@@ -223,6 +225,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "pedidos recientes.",
         "ask_order": "¿De qué pedido se trata? Tu número de pedido empieza por ORD- y aparece en "
         "tu correo de confirmación.",
+        "ask_which_order": "Tienes más de un pedido en curso: {orders}. ¿De cuál se trata?",
         "refund_shipping": "Como no se cumplió la entrega prometida para el {promised}, te he "
         "reembolsado los {fee} del envío.",
         "status_unshipped": "El pedido {number} está {status} y todavía no se ha enviado.",
@@ -299,6 +302,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "n'avez pas encore de commande récente.",
         "ask_order": "De quelle commande s'agit-il ? Votre numéro de commande commence par ORD- "
         "et figure dans votre e-mail de confirmation.",
+        "ask_which_order": "Vous avez plusieurs commandes en cours : {orders}. De laquelle "
+        "s'agit-il ?",
         "refund_shipping": "Comme la livraison promise pour le {promised} n'a pas été tenue, je "
         "vous ai remboursé les {fee} de frais de port.",
         "status_unshipped": "La commande {number} est {status} et n'a pas encore été expédiée.",
@@ -380,6 +385,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "haben noch keine Bestellungen.",
         "ask_order": "Um welche Bestellung geht es? Ihre Bestellnummer beginnt mit ORD- und "
         "steht in Ihrer Bestätigungs-E-Mail.",
+        "ask_which_order": "Sie haben mehrere laufende Bestellungen: {orders}. Um welche geht es?",
         "refund_shipping": "Da der zugesagte Liefertermin ({promised}) verpasst wurde, habe ich "
         "Ihnen die Versandkosten von {fee} erstattet.",
         "status_unshipped": "Die Bestellung {number} ist {status} und wurde noch nicht versandt.",

@@ -15,7 +15,15 @@ from pipeline.rules.phrases import PHRASES, TRANSLATED, Said, Term, say
 from pipeline.rules.phrases import fmt_date as fmt_date  # re-exported: callers writing facts
 from pipeline.rules.phrases import fmt_money as fmt_money
 from pipeline.rules.policy import ALREADY_DISCOUNTED
-from pipeline.types import ActionItem, DeliveryOption, Facts, IntentResult, Plan, Retrieved
+from pipeline.types import (
+    IN_FLIGHT_STATUSES,
+    ActionItem,
+    DeliveryOption,
+    Facts,
+    IntentResult,
+    Plan,
+    Retrieved,
+)
 
 DELIVERY_INTENTS = {"order_status", "shipping_expedite", "complaint_escalation"}
 
@@ -79,6 +87,10 @@ def _gate_steps(facts: Facts, retrieved: Retrieved) -> list[ActionItem] | None:
             return [_item("order_not_found", "order_not_found_none")]
         return [_item("order_not_found", "order_not_found", numbers=numbers)]
     if retrieved.order is None:
+        in_flight = [o for o in retrieved.recent_orders if o.status in IN_FLIGHT_STATUSES]
+        if len(in_flight) > 1:
+            orders = ", ".join(f"{o.number} ({o.status})" for o in in_flight)
+            return [_item("ask_order", "ask_which_order", orders=orders)]
         return [_item("ask_order", "ask_order")]
     return None
 

@@ -16,7 +16,7 @@ from pipeline import selectors as views
 from pipeline import verification
 from pipeline.offline.entities import Entities, extract_entities, looks_like_injection
 from pipeline.rules.snapshot import store_rules
-from pipeline.types import Mentions, OrderView, Requests, Retrieved
+from pipeline.types import IN_FLIGHT_STATUSES, Mentions, OrderView, Requests, Retrieved
 
 ORDER_INTENTS = frozenset(
     {
@@ -185,8 +185,11 @@ def _named_order(customer_id: int, refs: tuple[str, ...]) -> tuple[OrderView | N
 
 
 def _most_relevant(recent: tuple[OrderView, ...]) -> OrderView | None:
-    """With no number given, the customer almost always means the order still on its way."""
-    for order in recent:
-        if order.status in {"shipped", "processing", "paid", "pending"}:
-            return order
+    """With no number given, the customer almost always means the order still on its way; with
+    several on their way, nobody can tell which (None: the plan asks, naming them)."""
+    in_flight = [order for order in recent if order.status in IN_FLIGHT_STATUSES]
+    if len(in_flight) > 1:
+        return None
+    if in_flight:
+        return in_flight[0]
     return recent[0] if recent else None
