@@ -12,12 +12,12 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 
 from llm.gateway import get_gateway
 from llm.types import BudgetExceeded
 
-MESSAGES_PER_MINUTE = 20
 WINDOW_S = 60
 # Starting conversations: a widget starts one and resumes it from storage, so a handful per ten
 # minutes is plenty for one visitor; an address gets more, for visitors sharing one (an office).
@@ -58,11 +58,12 @@ async def rate_limit_take(*, visitor_key: str, now: float | None = None) -> Limi
     except ValueError:  # evicted between add and incr
         await cache.aset(key, 1, timeout=WINDOW_S * 2)
         count = 1
-    if count <= MESSAGES_PER_MINUTE:
+    allowed = settings.CHAT_MESSAGES_PER_MINUTE
+    if count <= allowed:
         return None
     return LimitHit(
         "rate_limited",
-        f"More than {MESSAGES_PER_MINUTE} messages a minute; try again in "
+        f"More than {allowed} messages a minute; try again in "
         f"{_seconds_left(now, window, WINDOW_S)} s.",
         _seconds_left(now, window, WINDOW_S),
     )

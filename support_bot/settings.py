@@ -302,6 +302,10 @@ DEMO_SIGN_IN = env_bool("DEMO_SIGN_IN", default=DEBUG)
 # and a place in the human queue.
 PIPELINE_TIMEOUT_S = float(os.environ.get("PIPELINE_TIMEOUT_S", "45"))
 
+# Messages a visitor may send a minute, across all their conversations (protocol guarantee 5).
+# Anonymous visitors count per address: raise it where many shoppers share one (a kiosk, a NAT).
+CHAT_MESSAGES_PER_MINUTE = int(os.environ.get("CHAT_MESSAGES_PER_MINUTE", "20"))
+
 # On SIGTERM the web process refuses new chat messages (their sockets are closed with the
 # "reconnect and resume" code) and lets replies in progress finish for this long; the next
 # start of a web process finishes whatever is left (chat/lifecycle.py).

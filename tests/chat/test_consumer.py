@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from chat.limits import MESSAGES_PER_MINUTE, budget_key
+from chat.limits import budget_key
 from conversations import live
 from conversations.models import Conversation, Message
 from conversations.services import conversation_create
@@ -253,14 +254,17 @@ async def test_more_than_twenty_messages_a_minute_is_rate_limited(
     # With an agent on the conversation the bot stays quiet, which keeps this test fast.
     await Conversation.objects.filter(pk=conversation.pk).aupdate(status="assigned")
     chat = await open_chat(conversation, token)
-    for n in range(MESSAGES_PER_MINUTE):
+    for n in range(settings.CHAT_MESSAGES_PER_MINUTE):
         await chat.say(f"message {n}")
         await chat.until(lambda f: f["type"] == "ack")
     client_id = await chat.say("one too many")
     error = (await chat.until(lambda f: f["type"] == "error"))[-1]
     assert error["code"] == "rate_limited" and error["client_id"] == client_id
     assert 1 <= error["retry_after"] <= 60
-    assert await Message.objects.filter(conversation=conversation).acount() == MESSAGES_PER_MINUTE
+    assert (
+        await Message.objects.filter(conversation=conversation).acount()
+        == settings.CHAT_MESSAGES_PER_MINUTE
+    )
 
     # A widget resending a stored message (it reconnected before the ack) is still acknowledged.
     first = await Message.objects.filter(conversation=conversation, seq=1).aget()

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.test import Client
 
-from chat.limits import MESSAGES_PER_MINUTE
 from conversations.models import Conversation, Message
 from conversations.selectors import turn_record
 from llm.budget import RequestBudget
@@ -55,8 +55,8 @@ async def test_the_21st_message_in_a_minute_across_two_conversations_is_rate_lim
     await Conversation.objects.filter(pk__in=[first.pk, second.pk]).aupdate(status="assigned")
     chat_a = await open_chat(first, first_token)
     chat_b = await open_chat(second, second_token)
-    half = MESSAGES_PER_MINUTE // 2
-    for n in range(MESSAGES_PER_MINUTE):
+    half = settings.CHAT_MESSAGES_PER_MINUTE // 2
+    for n in range(settings.CHAT_MESSAGES_PER_MINUTE):
         chat = chat_a if n < half else chat_b
         await chat.say(f"message {n}")
         await chat.until(lambda f: f["type"] == "ack")

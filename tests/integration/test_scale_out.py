@@ -43,6 +43,8 @@ def stack() -> Iterator[Stack]:
         "LLM_API_KEY": "local-test-key",
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "WARNING",
+        # Every simulated shopper connects from 127.0.0.1, one visitor to the rate limit.
+        "CHAT_MESSAGES_PER_MINUTE": "1000",
     }
     stack = Stack(env)
     try:

@@ -31,11 +31,12 @@ pytestmark = [pytest.mark.security, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _no_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_rate_limit(settings: Any) -> None:
     """The corpus sends each persona's attacks back to back, far over the 20 messages a minute
     one visitor may send (limits count per customer across conversations); the rate limit has
     its own tests (tests/chat/test_visitor_limits.py)."""
-    monkeypatch.setattr("chat.limits.MESSAGES_PER_MINUTE", 10_000)
+    settings.CHAT_MESSAGES_PER_MINUTE = 10_000
+
 
 PERSONAS = {a.persona for a in ATTACKS if a.persona}
 INJECTED_NOTES = (
