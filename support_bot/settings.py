@@ -234,6 +234,9 @@ HANDOFF_SLA_MINUTES = {1: 5, 2: 15, 3: 60, 4: 240}
 HANDOFF_ANSWER_WITHIN_S = int(os.environ.get("HANDOFF_ANSWER_WITHIN_S", "300"))
 # An agent whose desk sockets sent no ping for this long is no longer at the desk (pings every
 # 30 s; a closed socket ends presence at once).
+# A conversation counts as resolved by the bot only if the customer did not come back about it
+# within this many hours (ops/resolution.py).
+RESOLUTION_REOPEN_WINDOW_H = int(os.environ.get("RESOLUTION_REOPEN_WINDOW_H", "72"))
 DESK_PRESENCE_TIMEOUT_S = int(os.environ.get("DESK_PRESENCE_TIMEOUT_S", "75"))
 
 AUTH_PASSWORD_VALIDATORS = [
