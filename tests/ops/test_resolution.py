@@ -7,13 +7,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from conversations.models import Conversation
 from ops.ledger import ledger_get
 from ops.periods import period_last
 from ops.resolution import resolution_get
+from ops.roles import OPS
+from ops.templatetags.ops_format import ms, usd
 from tests.factories import CustomerFactory
-from tests.ops.trace_builders import make_trace
+from tests.ops.trace_builders import make_trace, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +72,34 @@ def test_the_ledger_counts_resolved_conversations_not_answered_requests() -> Non
     ledger = ledger_get(period=period_last(14))
     assert (ledger.requests, ledger.resolved) == (2, 1)
     assert ledger.per_resolved == Decimal("0.04")
+
+
+def test_figures_read_as_people_read_them() -> None:
+    assert ms(783.7087049999809) == "784 ms"
+    assert ms(4.25) == "4.2 ms"
+    assert ms(1349.9) == "1.35 s"
+    assert ms(45_000) == "45.0 s"
+    assert usd(Decimal("0.0400")) == "$0.04"
+    assert usd(1234.5) == "$1,234.50"
+    assert usd(0.0004) == "under $0.01"
+    assert usd(0) == "$0.00"
+
+
+def test_every_dashboard_figure_has_a_plain_definition(client) -> None:
+    make_trace(ago=5 * DAY, latency_ms=783.7087049999809, cached=True)
+    client.force_login(staff_user("olive", OPS))
+    html = client.get(reverse("ops:dashboard"), {"days": "7"}).content.decode()
+    for text in (
+        "Resolved by the bot",
+        "Handed to a person",
+        "Reopened",
+        "CSAT, bot only",
+        "CSAT, with an agent",
+        "Cost per resolved conversation",
+        "answered from the answer cache, with no model call",
+        "half the requests took less",
+    ):
+        assert text in html
+    assert "percentile_cont" not in html
+    assert "783.70" not in html and "784 ms" in html
+    assert html.count('class="ops-def"') >= 14
