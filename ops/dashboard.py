@@ -19,6 +19,7 @@ from conversations.models import Conversation
 from desk.models import HandoffEvent
 from llm.config import load_config
 from llm.pricing import price_for
+from ops.evaluation import EvalTrend, eval_trend_get
 from ops.periods import Period, percentile_cont, ratio, signature
 from ops.quality import FailureCluster, VerifierSummary, failure_clusters_get, verifier_get
 from ops.resolution import Resolution, resolution_get
@@ -281,6 +282,7 @@ class Dashboard:
     clusters: tuple[FailureCluster, ...]
     daily: tuple[tuple[str, float, int], ...]
     resolution: Resolution
+    evaluation: EvalTrend
 
 
 def dashboard_get(*, period: Period) -> Dashboard:
@@ -296,4 +298,5 @@ def dashboard_get(*, period: Period) -> Dashboard:
         clusters=failure_clusters_get(period=period, summary=summary),
         daily=tuple((day, float(cost), n) for day, n, cost, _ in daily_buckets(period=period)),
         resolution=resolution_get(period=period),
+        evaluation=eval_trend_get(period=period),
     )

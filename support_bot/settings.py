@@ -224,6 +224,7 @@ CELERY_BEAT_SCHEDULE = {
     "transcripts-purge": {"task": "ops.tasks.transcripts_purge", "schedule": 6 * 60 * 60},
     "unanswered-sweep": {"task": "chat.tasks.unanswered_sweep", "schedule": 60},
     "handoffs-requeue": {"task": "desk.tasks.handoffs_unanswered_requeue", "schedule": 60},
+    "golden-eval": {"task": "ops.tasks.golden_eval", "schedule": 24 * 60 * 60},
 }
 TRANSCRIPT_RETENTION_DAYS = int(os.environ.get("TRANSCRIPT_RETENTION_DAYS", "365"))
 
