@@ -88,5 +88,6 @@ def test_the_dashboard_shows_the_pass_rate_over_time_and_the_regressions(client)
     client.force_login(staff_user("olive", OPS))
     html = client.get(reverse("ops:dashboard")).content.decode()
     assert "Golden-set pass rate per day (%)" in html
+    assert ">100%</text>" in html  # the axis reads as a rate, not as dollars
     assert "#2 case 2</td><td>empathy" in html
     assert "#3 case 3" not in html  # failed before, passes now: no regression
