@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from pipeline.display import duration_text
 from pipeline.models import ModelCall, PipelineTrace
 
 
@@ -31,17 +32,6 @@ def _admin_link(obj: Any, label: str) -> str:
     meta = obj._meta
     url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, label)
-
-
-def duration_text(ms: float | None) -> str:
-    """Milliseconds as people read them: 784 ms, 4.2 ms, 1.35 s, 45.0 s."""
-    if ms is None:
-        return "-"
-    if ms >= 10_000:
-        return f"{ms / 1000:,.1f} s"
-    if ms >= 1000:
-        return f"{ms / 1000:.2f} s"
-    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
 
 
 def _verdict(detail: dict) -> str:

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django import template
 
+from pipeline.display import duration_text
+
 register = template.Library()
 DASH = "-"
 
@@ -18,14 +20,7 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 @register.filter
 def ms(value: float | None) -> str:
-    """784 ms, 4.2 ms, 1.35 s, 45.0 s: never 783.7087049999809."""
-    if value is None:
-        return DASH
-    if value >= 10_000:
-        return f"{value / 1000:,.1f} s"
-    if value >= 1000:
-        return f"{value / 1000:.2f} s"
-    return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
+    return duration_text(value)
 
 
 @register.filter
