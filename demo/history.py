@@ -5,7 +5,7 @@ Each conversation gets its messages, a trace per customer message with model cal
 a model endpoint had answered (tokens from typical prompt sizes, dollars from llm.pricing's
 table), and what happened next: handoffs an agent picked up and answered, CSAT scores, customers
 who came back the next day, failures, verifier rejections, retries and offline-engine answers.
-Daily golden-set runs go with it, with one regression in the latest run.
+Daily golden-set runs go with it (demo/history_evals.py), with one regression in the latest.
 
 Idempotent: every history conversation carries HISTORY_MARK in its visitor key and every history
 run DEMO_CASE_PREFIX in its case keys; a new seed deletes the old history first. Rows go in with
@@ -28,51 +28,29 @@ from django.db import models, transaction
 
 from conversations.models import Conversation, Message
 from conversations.services import token_hash
+from demo.history_data import (
+    AGENT_REPLY,
+    CUSTOMER_TEXT,
+    FAILURES,
+    FAST_INTENTS,
+    FULL_INTENTS,
+    HANDOFF_REASONS,
+    MODELS,
+    REJECTIONS,
+    TOKENS,
+)
+from demo.history_evals import DEMO_CASE_PREFIX, seed_eval_runs
 from desk.demo import DEMO_AGENT
 from desk.models import HandoffEvent
 from llm.pricing import cost_usd, price_table
 from llm.types import Usage
-from ops.evaluation import CaseOutcome, eval_run_record
 from ops.models import EvalRun
 from orders.models import Customer
 from pipeline.models import ModelCall, PipelineTrace
 
 HISTORY_MARK = "demo-history-"
-DEMO_CASE_PREFIX = "demo-"
 HISTORY_DAYS = 28
 SEED = 23
-MODELS = {
-    "intent": "gemini-2.5-flash",
-    "retrieval": "deepseek-v3.2",
-    "reasoning": "gpt-4.1",
-    "empathy": "claude-sonnet-4.5",
-}
-# (prompt tokens, completion tokens, reasoning tokens) per stage, roughly what the prompts hold.
-TOKENS = {
-    "intent": (650, 60, 0),
-    "retrieval": (900, 120, 0),
-    "reasoning": (2400, 450, 180),
-    "empathy": (1500, 220, 0),
-}
-FAST_INTENTS = ("order_status", "product_inquiry", "invoice", "account", "feedback")
-FULL_INTENTS = ("shipping_expedite", "refund_request", "cancel_order", "change_address", "payment")
-HANDOFF_REASONS = (
-    ("human_agent", "customer asked for a person"),
-    ("refund_request", "refund of $240.00 is over the bot's $100.00 limit"),
-    ("complaint_escalation", "legal threat"),
-    ("account", "account deletion needs a person"),
-)
-REJECTIONS = (
-    "amount $18.40 is not in the facts",
-    "date 2026-11-03 is not in the facts",
-    "missing step apply_discount",
-    "order ORD-9999 is not the customer's",
-)
-FAILURES = (
-    "TimeoutError after 45.0 s in reasoning",
-    "HTTP 503 from gpt-4.1: upstream unavailable",
-)
-GOLDEN_CASES = 12
 SIGNED_IN_SHARE = 0.1
 
 
@@ -106,7 +84,7 @@ def seed_history(*, now: dt.datetime, days: int = HISTORY_DAYS) -> HistoryResult
     with transaction.atomic():
         history_delete()
         _write(rows)
-        runs = _seed_eval_runs(rng, now=now, days=days)
+        runs = seed_eval_runs(rng, now=now, days=days)
     return HistoryResult(len(rows.conversations), len(rows.traces), sum(map(len, rows.calls)), runs)
 
 
@@ -219,23 +197,6 @@ def _handed_over(
     conversation.resolved_at = resolved
     if rng.random() < 0.5:
         conversation.csat_score = rng.choices([2, 3, 4, 5], weights=[1, 2, 5, 7])[0]
-
-
-AGENT_REPLY = "Hi, this is Dana from support. I've sorted this out for you."
-CUSTOMER_TEXT = {
-    "order_status": "Where is my order?",
-    "product_inquiry": "Does the jacket come in navy?",
-    "invoice": "Can I get an invoice for my last order?",
-    "account": "How do I change my password?",
-    "feedback": "Thanks, that was quick!",
-    "shipping_expedite": "Can you speed up my delivery? I need it by Friday.",
-    "refund_request": "I'd like a refund for the damaged mug.",
-    "cancel_order": "Please cancel my order, I ordered the wrong size.",
-    "change_address": "I moved, can you ship to my new address?",
-    "payment": "I was charged twice for one order.",
-    "human_agent": "I want to talk to a real person.",
-    "complaint_escalation": "This is unacceptable, I'm contacting my lawyer.",
-}
 
 
 def _message(
@@ -438,39 +399,3 @@ def _write(rows: Rows) -> None:
             call.trace_id = trace.pk
     ModelCall.objects.bulk_create([c for calls in rows.calls for c in calls], batch_size=batch)
     HandoffEvent.objects.bulk_create(rows.events, batch_size=batch)
-
-
-# Golden-set runs --------------------------------------------------------------------------------
-
-STAGE_ORDER = ("intent", "retrieval", "reasoning", "empathy")
-
-
-def _seed_eval_runs(rng: random.Random, *, now: dt.datetime, days: int) -> int:
-    """One scheduled run a day; a case or two flaky in the middle weeks, and one case that
-    passed yesterday and fails today at retrieval (a regression to read on the dashboard)."""
-    for day in range(days, -1, -1):
-        at = (now - dt.timedelta(days=day)).replace(hour=3, minute=0, second=0, microsecond=0)
-        if at > now:
-            at -= dt.timedelta(days=1)
-        outcomes = []
-        for n in range(1, GOLDEN_CASES + 1):
-            stage = ""
-            if day == 0 and n == 7:
-                stage = "retrieval"
-            elif 9 <= day <= 13 and n == 3:
-                stage = "reasoning"
-            elif rng.random() < 0.02:
-                stage = rng.choice(STAGE_ORDER)
-            outcomes.append(
-                CaseOutcome(
-                    case_key=f"{DEMO_CASE_PREFIX}{n}",
-                    name=f"demo case {n}: {list(CUSTOMER_TEXT.values())[n - 1]}",
-                    passed=not stage,
-                    first_changed=stage,
-                    changed_stages=(stage,) if stage else (),
-                )
-            )
-        eval_run_record(
-            suite="golden", outcomes=outcomes, trigger=EvalRun.Trigger.SCHEDULE, started_at=at
-        )
-    return days + 1
