@@ -36,7 +36,7 @@ from conversations.selectors import (
     replies_in_progress,
 )
 from conversations.services import conversation_token_valid, csat_record, message_create
-from desk.queue import handoff_request
+from desk.queue import handoff_request, handoff_state_get
 from support_bot.channel_layers import GAP_CLOSE_CODE, ClosesOnLayerGap
 
 logger = logging.getLogger(__name__)
@@ -207,6 +207,13 @@ class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
         for buffer in await stream_buffers_get(self.conversation_id, waiting):
             for delta in buffered_delta_frames(buffer):
                 await self.send_frame(delta)
+        # Guarantee 8: after the history, where the customer stands with the people, so a
+        # reloaded widget shows "queued" or the agent's name and not the bot's promise again.
+        handoff = await database_sync_to_async(handoff_state_get)(
+            conversation_id=self.conversation_id
+        )
+        if handoff is not None:
+            await self.send_json(handoff.frame())
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
         active = frame.get("active")

@@ -3,7 +3,8 @@ guarantee 2, "also when the process that was answering is stopped or crashes mid
 
 On start the process finishes, or hands to a person, every customer message that has no reply
 and no live lease (chat/recovery.py), then, on embedded defaults where no Celery beat runs, sweeps
-again every minute. On stop it closes the chat sockets with the "reconnect and resume" code,
+again every minute, and gives back to the queue the handoffs agents left unanswered
+(desk/requeue.py). On stop it closes the chat sockets with the "reconnect and resume" code,
 refuses new ones, lets replies in progress run for SHUTDOWN_GRACE_S and leaves the rest to the
 next start.
 
@@ -29,6 +30,7 @@ from chat.consumers import open_sockets
 from chat.recovery import abandoned_messages, message_hand_over, reply_lease_take
 from chat.schedule import reply_schedule, reply_tasks_running, reply_tasks_wait
 from chat.tasks import SWEEP_AFTER
+from desk.requeue import handoffs_unanswered_requeue
 from pipeline.offline.intent import classify
 
 logger = logging.getLogger(__name__)
@@ -69,7 +71,11 @@ async def _sweep_forever() -> None:
         except Exception:  # the database is away for a moment: the next round tries again
             logger.exception("recovering unanswered messages failed")
         if settings.REDIS_URL:
-            return  # Celery beat sweeps (chat.tasks.unanswered_sweep)
+            return  # Celery beat sweeps (chat.tasks.unanswered_sweep, desk.tasks)
+        try:
+            await sync_to_async(handoffs_unanswered_requeue)()
+        except Exception:
+            logger.exception("requeueing unanswered handoffs failed")
         await asyncio.sleep(SWEEP_EVERY_S)
 
 

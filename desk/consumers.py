@@ -15,7 +15,7 @@ from conversations.live import group_name, group_publish
 from conversations.models import Conversation, Message
 from desk.events import CONSOLE_EVENT, QUEUE_GROUP, console_group
 from desk.permissions import can_work_queue, display_name
-from desk.presence import agent_seen_async
+from desk.presence import agent_left_async, agent_seen_async
 from support_bot.channel_layers import ClosesOnLayerGap
 
 
@@ -26,14 +26,17 @@ class QueueConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
             return
         await self.channel_layer.group_add(QUEUE_GROUP, self.channel_name)
         await self.accept()
-        await agent_seen_async(self.scope["user"].pk)
+        await agent_seen_async(self.scope["user"].pk, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(QUEUE_GROUP, self.channel_name)
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            await agent_left_async(user.pk, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if _frame(text_data).get("type") == "ping":
-            await agent_seen_async(self.scope["user"].pk)
+            await agent_seen_async(self.scope["user"].pk, self.channel_name)
             await self.send(text_data=json.dumps({"type": "pong"}))
 
     async def desk_queue_changed(self, event: dict[str, Any]) -> None:
@@ -61,13 +64,14 @@ class ConsoleConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
         await self.channel_layer.group_add(group_name(conversation_id), self.channel_name)
         await self.channel_layer.group_add(console_group(conversation_id), self.channel_name)
         await self.accept()
-        await agent_seen_async(self.user_id)
+        await agent_seen_async(self.user_id, self.channel_name)
         await self._console_send({"type": "presence.join", **self._me()})
         await self._send_presence()
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "conversation_id"):
             return
+        await agent_left_async(self.user_id, self.channel_name)
         if self.typing_sent:
             await self._typing(False)
         await self._console_send({"type": "presence.leave", "channel": self.channel_name})
@@ -81,7 +85,7 @@ class ConsoleConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
         if frame.get("type") == "typing" and isinstance(frame.get("active"), bool):
             await self._typing(frame["active"])
         elif frame.get("type") == "ping":
-            await agent_seen_async(self.user_id)
+            await agent_seen_async(self.user_id, self.channel_name)
             await self._send({"type": "pong"})
 
     async def _typing(self, active: bool) -> None:

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from conversations.live import group_publish
 from conversations.models import Conversation
+from desk.waits import queue_wait_expected
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +44,18 @@ class HandoffState:
     state: str  # queued | assigned | resolved
     position: int | None
     agent: str | None
+    expected_wait_s: int | None = None  # queued only: desk.waits, None while unknown
 
     def frame(self) -> dict[str, Any]:
-        return {
+        frame = {
             "type": "handoff",
             "state": self.state,
             "position": self.position,
             "agent": self.agent,
         }
+        if self.state == "queued":
+            frame["expected_wait_s"] = self.expected_wait_s
+        return frame
 
 
 def handoff_frame_for(conversation_id: uuid.UUID | str, state: HandoffState) -> Frame:
@@ -106,10 +111,11 @@ def queue_position_frames(*, since: dt.datetime) -> list[Frame]:
     ahead = queued.filter(queued_at__lt=since).count()
     rows = queued.filter(queued_at__gte=since).order_by("queued_at").values_list("pk", "queued_at")
     frames: list[Frame] = []
+    wait = queue_wait_expected()
     position, previous = ahead, None
     for index, (pk, queued_at) in enumerate(rows[:MAX_POSITION_UPDATES]):
         if queued_at != previous:  # ties share a place, as in queue_position
             position = ahead + index + 1
             previous = queued_at
-        frames.append(handoff_frame_for(pk, HandoffState("queued", position, None)))
+        frames.append(handoff_frame_for(pk, HandoffState("queued", position, None, wait)))
     return frames

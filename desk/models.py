@@ -82,6 +82,7 @@ class HandoffEvent(models.Model):
         ASSIGNED = "assigned", "Assigned by round-robin"
         REASSIGNED = "reassigned", "Reassigned"
         RELEASED = "released", "Released to the queue"
+        REQUEUED = "requeued", "Back to the queue: the agent did not answer in time"
         RESOLVED = "resolved", "Resolved"
 
     conversation = models.ForeignKey(

@@ -21,6 +21,7 @@ from desk.assignment import agent_next, assignment_take, queue_order
 from desk.events import HandoffState, handoff_frame_for, publish_after_commit
 from desk.models import HandoffEvent
 from desk.permissions import display_name
+from desk.waits import queue_wait_expected
 from pipeline.models import PipelineTrace
 
 Status = Conversation.Status
@@ -52,6 +53,23 @@ def queue_position(*, conversation: Conversation) -> int:
         status=Status.QUEUED, queued_at__lt=conversation.queued_at
     ).count()
     return ahead + 1
+
+
+def queued_state(conversation: Conversation) -> HandoffState:
+    return HandoffState(
+        "queued", queue_position(conversation=conversation), None, queue_wait_expected()
+    )
+
+
+def handoff_state_get(*, conversation_id: uuid.UUID | str) -> HandoffState | None:
+    """Where the customer stands with the people, if a person is involved: what a reconnecting
+    widget is told (shared/protocol.md, guarantee 8)."""
+    conversation = Conversation.objects.select_related("assigned_agent").get(pk=conversation_id)
+    if conversation.status == Status.QUEUED:
+        return queued_state(conversation)
+    if conversation.status == Status.ASSIGNED:
+        return HandoffState("assigned", None, display_name(conversation.assigned_agent))
+    return None
 
 
 def handoff_priority(*, reason: str, customer: Any) -> int:
@@ -93,7 +111,7 @@ def handoff_enqueue(
         if agent is not None:
             state = HandoffState("assigned", None, display_name(agent))
         else:
-            state = HandoffState("queued", queue_position(conversation=conversation), None)
+            state = queued_state(conversation)
         publish_after_commit(frames=[handoff_frame_for(conversation.pk, state)], queue_changed=True)
     return state
 

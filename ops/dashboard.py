@@ -19,8 +19,10 @@ from conversations.models import Conversation
 from desk.models import HandoffEvent
 from llm.config import load_config
 from llm.pricing import price_for
+from ops.evaluation import EvalTrend, eval_trend_get
 from ops.periods import Period, percentile_cont, ratio, signature
 from ops.quality import FailureCluster, VerifierSummary, failure_clusters_get, verifier_get
+from ops.resolution import Resolution, resolution_get
 from ops.traces import (
     ZERO,
     LaneCounts,
@@ -279,6 +281,8 @@ class Dashboard:
     queue: QueueHealth
     clusters: tuple[FailureCluster, ...]
     daily: tuple[tuple[str, float, int], ...]
+    resolution: Resolution
+    evaluation: EvalTrend
 
 
 def dashboard_get(*, period: Period) -> Dashboard:
@@ -293,4 +297,6 @@ def dashboard_get(*, period: Period) -> Dashboard:
         queue=queue_get(period=period),
         clusters=failure_clusters_get(period=period, summary=summary),
         daily=tuple((day, float(cost), n) for day, n, cost, _ in daily_buckets(period=period)),
+        resolution=resolution_get(period=period),
+        evaluation=eval_trend_get(period=period),
     )

@@ -1,6 +1,7 @@
 """Selectors for the cost ledger: what the bot cost per day, model, stage, intent and customer,
-and what each resolved outcome cost (every model call of a kind of request, over the ones the
-bot resolved itself)."""
+and what each resolution cost: everything spent, over the conversations the bot resolved in the
+sense of ops.resolution (no handoff, no return within the window, no low CSAT), not over the
+requests it merely answered."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from ops.periods import Period
-from ops.traces import ZERO, daily_buckets, model_usage_rows, traces_in
+from ops.resolution import Resolution, resolution_get
+from ops.traces import ZERO, model_usage_rows, traces_in, utc_day
 from orders.models import Customer
-from pipeline.models import PipelineTrace
 
 TOP_CUSTOMERS = 20
 
@@ -47,19 +48,29 @@ class Ledger:
     by_stage: tuple[LedgerRow, ...]
     by_intent: tuple[LedgerRow, ...]
     by_customer: tuple[LedgerRow, ...]
+    resolution: Resolution
 
     @property
     def per_resolved(self) -> Decimal | None:
         return self.total_usd / self.resolved if self.resolved else None
 
 
-_ANSWERED = Q(outcome=PipelineTrace.Outcome.ANSWERED)
+def _resolved(ids: frozenset) -> Count:
+    """Distinct conversations among `ids` (the ones the bot resolved)."""
+    return Count("conversation", distinct=True, filter=Q(conversation_id__in=list(ids)))
 
 
-def _by_day(period: Period) -> tuple[LedgerRow, ...]:
+def _by_day(period: Period, ids: frozenset) -> tuple[LedgerRow, ...]:
+    rows = (
+        traces_in(period)
+        .annotate(day=utc_day("created_at"))
+        .values_list("day")
+        .annotate(n=Count("id"), cost=Sum("cost_usd"), resolved=_resolved(ids))
+        .order_by("-day")
+    )
     return tuple(
-        LedgerRow(day, n, cost, resolved=answered)
-        for day, n, cost, answered in reversed(daily_buckets(period=period))
+        LedgerRow(str(day)[:10], n, cost or ZERO, resolved=resolved)
+        for day, n, cost, resolved in rows
     )
 
 
@@ -74,15 +85,11 @@ def _by_usage(usage: list[dict], field: str) -> tuple[LedgerRow, ...]:
     return tuple(sorted(rows, key=lambda r: (-r.cost_usd, r.key)))
 
 
-def _by_intent(period: Period) -> tuple[LedgerRow, ...]:
+def _by_intent(period: Period, ids: frozenset) -> tuple[LedgerRow, ...]:
     rows = (
         traces_in(period)
         .values_list("intent")
-        .annotate(
-            n=Count("id"),
-            cost=Sum("cost_usd"),
-            resolved=Count("id", filter=_ANSWERED),
-        )
+        .annotate(n=Count("id"), cost=Sum("cost_usd"), resolved=_resolved(ids))
         .order_by("-cost", "intent")
     )
     return tuple(
@@ -91,12 +98,12 @@ def _by_intent(period: Period) -> tuple[LedgerRow, ...]:
     )
 
 
-def _by_customer(period: Period) -> tuple[LedgerRow, ...]:
+def _by_customer(period: Period, ids: frozenset) -> tuple[LedgerRow, ...]:
     rows = list(
         traces_in(period)
         .filter(customer__isnull=False)
         .values_list("customer_id")
-        .annotate(n=Count("id"), cost=Sum("cost_usd"), resolved=Count("id", filter=_ANSWERED))
+        .annotate(n=Count("id"), cost=Sum("cost_usd"), resolved=_resolved(ids))
         .order_by("-cost", "customer_id")[:TOP_CUSTOMERS]
     )
     names = Customer.objects.in_bulk([row[0] for row in rows])
@@ -118,16 +125,19 @@ def _customer_label(customer: Customer | None, customer_id: int) -> str:
 
 def ledger_get(*, period: Period) -> Ledger:
     usage = model_usage_rows(period=period)
-    by_intent = _by_intent(period)
+    resolution = resolution_get(period=period)
+    ids = resolution.resolved_ids
+    by_intent = _by_intent(period, ids)
     total = sum((row.cost_usd for row in by_intent), ZERO)
     return Ledger(
         period=period,
         total_usd=total,
         requests=sum(row.requests for row in by_intent),
-        resolved=sum(row.resolved for row in by_intent),
-        by_day=_by_day(period),
+        resolved=resolution.resolved_by_bot,
+        by_day=_by_day(period, ids),
         by_model=_by_usage(usage, "model"),
         by_stage=_by_usage(usage, "stage"),
         by_intent=by_intent,
-        by_customer=_by_customer(period),
+        by_customer=_by_customer(period, ids),
+        resolution=resolution,
     )

@@ -44,3 +44,51 @@ class GoldenCase(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EvalRun(models.Model):
+    """One run of an evaluation suite: the golden cases (`eval_golden`) today; the model holds
+    any suite by name, so dialogue cases can be stored the same way."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Scheduled"
+        MANUAL = "manual", "By hand"
+
+    suite = models.CharField(max_length=40, help_text="golden, or another suite's name.")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    passed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["suite", "-started_at"], name="evalrun_suite_started")]
+
+    def __str__(self) -> str:
+        return f"{self.suite} at {self.started_at:%Y-%m-%d %H:%M}: {self.passed}/{self.total}"
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.passed / self.total if self.total else None
+
+
+class EvalCaseResult(models.Model):
+    """One case in one run: passed, or which stage changed first (or `error`)."""
+
+    run = models.ForeignKey(EvalRun, on_delete=models.CASCADE, related_name="results")
+    case_key = models.CharField(max_length=64, help_text="The case's id within its suite.")
+    name = models.CharField(max_length=200)
+    passed = models.BooleanField()
+    first_changed = models.CharField(max_length=20, blank=True)
+    changed_stages = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "case_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "case_key"], name="evalcaseresult_run_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_key}: {'passed' if self.passed else self.first_changed}"

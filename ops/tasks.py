@@ -1,4 +1,5 @@
-"""Celery tasks for ops: the scheduled transcript purge (CELERY_BEAT_SCHEDULE runs it)."""
+"""Celery tasks for ops: the scheduled transcript purge and the daily golden-set run
+(CELERY_BEAT_SCHEDULE runs both)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from celery import shared_task
 
+from ops.evaluation import golden_eval_run
+from ops.models import EvalRun
 from ops.retention import DEFAULT_BATCH
 from ops.retention import transcripts_purge as purge
 
@@ -38,3 +41,12 @@ def transcripts_purge(
         "batches": result.batches,
         "done": result.done,
     }
+
+
+@shared_task(name="ops.tasks.golden_eval", ignore_result=True)
+def golden_eval() -> dict[str, Any]:
+    """Replay the golden cases and store the run (the production checklist's daily run)."""
+    run, _ = golden_eval_run(trigger=EvalRun.Trigger.SCHEDULE)
+    if run.passed < run.total:
+        logger.warning("golden set: %d of %d cases changed", run.total - run.passed, run.total)
+    return {"run": run.pk, "total": run.total, "passed": run.passed}

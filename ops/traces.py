@@ -141,7 +141,7 @@ def _sorted_percentiles(period: Period, lane: str, n: int) -> tuple[float | None
     return result[0], result[1]
 
 
-def _day(field_name: str) -> Expression:
+def utc_day(field_name: str) -> Expression:
     # SQLite keeps aware datetimes as UTC text: the first ten characters are the UTC day, which
     # spares TruncDate's per-row Python function. PostgreSQL truncates natively.
     if connection.vendor == "sqlite":
@@ -153,7 +153,7 @@ def daily_buckets(*, period: Period) -> list[tuple[str, int, Decimal, int]]:
     """(UTC day, requests, dollars, answered) per day with traffic, oldest first."""
     rows = (
         traces_in(period)
-        .annotate(day=_day("created_at"))
+        .annotate(day=utc_day("created_at"))
         .values_list("day")
         .annotate(
             n=Count("id"),

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from conversations.models import Conversation, Message
 from ops.golden_admin import promote_to_golden_case
+from pipeline.display import duration_text
 from pipeline.models import PipelineTrace
 
 
@@ -25,12 +26,12 @@ def trace_link(trace: PipelineTrace | None) -> str:
         return "-"
     url = reverse("admin:pipeline_pipelinetrace_change", args=[trace.pk])
     return format_html(
-        '<a href="{}" class="trace-link">trace {}</a> · {} · {} · {} ms',
+        '<a href="{}" class="trace-link">trace {}</a> · {} · {} · {}',
         url,
         trace.pk,
         trace.lane,
         trace.get_outcome_display(),
-        f"{trace.latency_ms:,.0f}",
+        duration_text(trace.latency_ms),
     )
 
 

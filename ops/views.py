@@ -53,6 +53,11 @@ def _charts(board: Dashboard) -> dict:
         "cost_chart": line_chart(
             [(day, cost) for day, cost, _ in board.daily], title="Model cost per day (USD)"
         ),
+        "eval_chart": line_chart(
+            [(day, rate * 100) for day, rate in board.evaluation.daily],
+            title="Golden-set pass rate per day (%)",
+            value_format="{:.0f}%",
+        ),
         "retry_chart": bar_chart(
             [(f"{label} retries", n, f"{n:,}") for label, n in board.retries.histogram],
             title="Requests by number of retries",

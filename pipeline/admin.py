@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from pipeline.display import duration_text
 from pipeline.models import ModelCall, PipelineTrace
 
 
@@ -47,7 +48,7 @@ def _verdict(detail: dict) -> str:
     if detail.get("fell_back_to_plan"):
         parts.append("fell back to the plan's own words")
     if detail.get("degraded"):
-        parts.append("degraded: offline engine answered")
+        parts.append("the offline engine answered this stage")
     return "; ".join(parts)
 
 
@@ -83,12 +84,12 @@ class PipelineTraceAdmin(admin.ModelAdmin):
         "lane",
         "intent",
         "outcome",
-        "latency_ms",
+        "latency",
         "cost_usd",
         "retries",
         "repairs",
         "verifier_rejections",
-        "degraded",
+        "answered_by",
     ]
     list_filter = ["lane", "outcome", "intent", "degraded", "cached", "created_at"]
     search_fields = ["=conversation__id", "message__text", "handoff_reason", "customer__email"]
@@ -107,7 +108,7 @@ class PipelineTraceAdmin(admin.ModelAdmin):
                     "bot_reply",
                     ("lane", "intent", "secondary_intents", "confidence"),
                     ("outcome", "handoff_reason"),
-                    ("degraded", "cached"),
+                    "answered_by",
                     "error",
                 ]
             },
@@ -116,7 +117,7 @@ class PipelineTraceAdmin(admin.ModelAdmin):
             "Cost and time",
             {
                 "fields": [
-                    ("latency_ms", "model_ms"),
+                    ("latency", "model_time"),
                     ("prompt_tokens", "completion_tokens", "reasoning_tokens"),
                     "cost_usd",
                     ("retries", "repairs", "verifier_rejections"),
@@ -138,11 +139,10 @@ class PipelineTraceAdmin(admin.ModelAdmin):
         "confidence",
         "outcome",
         "handoff_reason",
-        "degraded",
-        "cached",
+        "answered_by",
         "error",
-        "latency_ms",
-        "model_ms",
+        "latency",
+        "model_time",
         "prompt_tokens",
         "completion_tokens",
         "reasoning_tokens",
@@ -168,6 +168,23 @@ class PipelineTraceAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .select_related("conversation__customer", "customer", "message", "reply")
         )
+
+    @admin.display(description="latency", ordering="latency_ms")
+    def latency(self, trace: PipelineTrace) -> str:
+        return duration_text(trace.latency_ms)
+
+    @admin.display(description="time in model calls", ordering="model_ms")
+    def model_time(self, trace: PipelineTrace) -> str:
+        return duration_text(trace.model_ms)
+
+    @admin.display(description="answered by")
+    def answered_by(self, trace: PipelineTrace) -> str:
+        """One plain label instead of two yes/no icons that read as contradicting the stages."""
+        if trace.degraded:
+            return "offline engine (the model providers failed)"
+        if trace.cached:
+            return "answer cache (no model call)"
+        return "the models"
 
     @admin.display(description="conversation")
     def conversation_link(self, trace: PipelineTrace) -> str:
@@ -195,7 +212,7 @@ class PipelineTraceAdmin(admin.ModelAdmin):
             (_stage_cells(stage) for stage in trace.stages or [] if isinstance(stage, dict)),
         )
         return format_html(
-            '<table class="ops-stages"><thead><tr><th>stage</th><th>model</th><th>ms</th>'
+            '<table class="ops-stages"><thead><tr><th>stage</th><th>model</th><th>time</th>'
             "<th>in</th><th>out</th><th>reasoning</th><th>cost $</th><th>retries</th>"
             "<th>repairs</th><th>checks</th></tr></thead><tbody>{}</tbody></table>",
             rows,
@@ -236,7 +253,7 @@ def _stage_cells(stage: dict) -> tuple:
     return (
         stage.get("stage", ""),
         stage.get("model", ""),
-        f"{float(stage.get('latency_ms') or 0):,.1f}",
+        duration_text(float(stage.get("latency_ms") or 0)),
         stage.get("prompt_tokens", 0),
         stage.get("completion_tokens", 0),
         stage.get("reasoning_tokens", 0),

@@ -223,11 +223,22 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "transcripts-purge": {"task": "ops.tasks.transcripts_purge", "schedule": 6 * 60 * 60},
     "unanswered-sweep": {"task": "chat.tasks.unanswered_sweep", "schedule": 60},
+    "handoffs-requeue": {"task": "desk.tasks.handoffs_unanswered_requeue", "schedule": 60},
+    "golden-eval": {"task": "ops.tasks.golden_eval", "schedule": 24 * 60 * 60},
 }
 TRANSCRIPT_RETENTION_DAYS = int(os.environ.get("TRANSCRIPT_RETENTION_DAYS", "365"))
 
 # The human queue: minutes until a handoff should have a human, by Conversation.Priority.
 HANDOFF_SLA_MINUTES = {1: 5, 2: 15, 3: 60, 4: 240}
+# An agent given a handoff who has not replied within this many seconds loses it back to the
+# queue (desk/requeue.py), so a conversation never waits on someone who is not there.
+HANDOFF_ANSWER_WITHIN_S = int(os.environ.get("HANDOFF_ANSWER_WITHIN_S", "300"))
+# An agent whose desk sockets sent no ping for this long is no longer at the desk (pings every
+# 30 s; a closed socket ends presence at once).
+# A conversation counts as resolved by the bot only if the customer did not come back about it
+# within this many hours (ops/resolution.py).
+RESOLUTION_REOPEN_WINDOW_H = int(os.environ.get("RESOLUTION_REOPEN_WINDOW_H", "72"))
+DESK_PRESENCE_TIMEOUT_S = int(os.environ.get("DESK_PRESENCE_TIMEOUT_S", "75"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,10 +1,13 @@
-"""Number formats the ops pages share: percentages, milliseconds, dollars, waits."""
+"""Number formats the ops pages share, as people read them: percentages with one decimal,
+durations in ms or s with sensible precision, money with two decimals, waits in s, min or h."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django import template
+
+from pipeline.display import duration_text
 
 register = template.Library()
 DASH = "-"
@@ -17,14 +20,23 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 @register.filter
 def ms(value: float | None) -> str:
-    if value is None:
-        return DASH
-    return f"{value / 1000:,.2f} s" if value >= 1000 else f"{value:,.0f} ms"
+    return duration_text(value)
 
 
 @register.filter
-def usd(value: float | Decimal | None, digits: int = 4) -> str:
-    return DASH if value is None else f"${float(value):,.{digits}f}"
+def usd(value: float | Decimal | None) -> str:
+    """Two decimals; an amount above zero that rounds to nothing says so rather than $0.00."""
+    if value is None:
+        return DASH
+    amount = float(value)
+    if 0 < amount < 0.005:
+        return "under $0.01"
+    return f"${amount:,.2f}"
+
+
+@register.filter
+def score(value: float | None) -> str:
+    return DASH if value is None else f"{value:.1f} / 5"
 
 
 @register.filter
@@ -38,12 +50,19 @@ def wait(seconds: float | None) -> str:
 
 
 @register.filter
-def cost_per(part: float, split: object) -> str:
-    """A cost part divided over the period's requests (split: ops.dashboard.CostSplit)."""
-    return usd(split.per_request(part), 6)
+def cost_per_k(part: float, split: object) -> str:
+    """A cost part over the period's requests, per thousand requests (split: CostSplit)."""
+    each = split.per_request(part)
+    return usd(None if each is None else each * 1000)
 
 
 @register.filter
-def cost_per_k(part: float, split: object) -> str:
-    each = split.per_request(part)
-    return usd(None if each is None else each * 1000, 2)
+def per_k(row: object) -> str:
+    """A ledger row's cost per thousand requests."""
+    each = row.per_request
+    return usd(None if each is None else each * 1000)
+
+
+@register.filter
+def thousands(value: int | None) -> str:
+    return DASH if value is None else f"{value:,}"

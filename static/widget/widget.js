@@ -701,9 +701,10 @@
     if (f.state === "queued") {
       const pos = Number(f.position);
       ui.handoffBar.textContent =
-        Number.isInteger(pos) && pos > 0
+        (Number.isInteger(pos) && pos > 0
           ? `Connecting you with a person. You're number ${pos} in line.`
-          : "Connecting you with a person…";
+          : "Connecting you with a person…") + waitText(f.expected_wait_s);
+      ui.subtitle.textContent = "Waiting for a person";
       setStatus(null);
     } else if (f.state === "assigned") {
       state.agentName = f.agent ? String(f.agent) : state.agentName;
@@ -719,6 +720,17 @@
     ui.handoffBar.hidden = !ui.handoffBar.textContent;
     scrollToEnd();
     ui.humanBtn.disabled = f.state === "queued" || f.state === "assigned";
+  }
+
+  // The desk's median time from joining the queue to an agent's first reply, lately.
+  function waitText(seconds) {
+    const s = Number(seconds);
+    if (!Number.isFinite(s) || s < 0 || seconds === null) return "";
+    if (s < 60) return " Expected wait: under a minute.";
+    const minutes = Math.round(s / 60);
+    if (minutes < 60) return ` Expected wait: about ${minutes} min.`;
+    const hours = Math.round(minutes / 6) / 10;
+    return ` Expected wait: about ${hours} h.`;
   }
 
   function onError(f) {

@@ -419,3 +419,20 @@ def test_screenshots(
         fake.page.screenshot(path=str(artifacts_dir / f"widget-{name}-csat.png"))
     finally:
         context.close()
+
+
+def test_a_reloaded_widget_shows_the_queue_and_the_expected_wait(
+    fake_backend: FakeBackend,
+) -> None:
+    """After a reload the server's resume ends with the handoff state (guarantee 8): the widget
+    shows the place in line and the expected wait, not the bot's promise and button."""
+    _open_with_history(fake_backend, [message(1, "customer", "I want a person")])
+    fake_backend.page.evaluate("() => window.SupportBotWidget.open()")
+    fake_backend.push(
+        {"type": "handoff", "state": "queued", "position": 2, "agent": None, "expected_wait_s": 240}
+    )
+    expect(fake_backend.w(".sbw-banner--handoff")).to_have_text(
+        "Connecting you with a person. You're number 2 in line. Expected wait: about 4 min."
+    )
+    expect(fake_backend.w(".sbw-subtitle")).to_have_text("Waiting for a person")
+    expect(fake_backend.w(".sbw-human")).to_be_disabled()

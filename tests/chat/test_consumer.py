@@ -351,7 +351,13 @@ async def test_handoff_request_queues_with_a_position_and_a_note(
     await chat.send({"type": "handoff_request"})
     note, handoff = await chat.receive(), await chat.receive()
     assert note["type"] == "message" and note["sender"] == "system" and note["seq"] == 1
-    assert handoff == {"type": "handoff", "state": "queued", "position": 2, "agent": None}
+    assert handoff == {
+        "type": "handoff",
+        "state": "queued",
+        "position": 2,
+        "agent": None,
+        "expected_wait_s": None,
+    }
     await conversation.arefresh_from_db()
     assert conversation.status == "queued"
     assert conversation.handoff_reason == "customer asked for a person"
@@ -409,3 +415,45 @@ async def test_a_channel_layer_gap_closes_the_socket_so_the_widget_resumes(
         "type": "websocket.close",
         "code": GAP_CLOSE_CODE,
     }
+
+
+async def test_a_reconnecting_widget_is_told_it_is_still_queued_after_the_history(
+    new_conversation: Any, open_chat: Any
+) -> None:
+    """Guarantee 8: a customer who asked for a person and reloads sees the queue, not the bot."""
+    conversation, token = await new_conversation()
+    first = await open_chat(conversation, token)
+    await first.send({"type": "handoff_request"})
+    await first.until(lambda f: f["type"] == "handoff")
+    await first.ws.disconnect()
+
+    reloaded = await open_chat(conversation, token)
+    await reloaded.send({"type": "resume", "after_seq": 0})
+    note, state = await reloaded.receive(), await reloaded.receive()
+    assert note["type"] == "message" and note["sender"] == "system"
+    assert state == {
+        "type": "handoff",
+        "state": "queued",
+        "position": 1,
+        "agent": None,
+        "expected_wait_s": None,
+    }
+
+
+async def test_a_reconnecting_widget_is_told_which_agent_has_it(
+    new_conversation: Any, open_chat: Any
+) -> None:
+    conversation, token = await new_conversation()
+    agent = await get_user_model().objects.acreate(username="dana2", first_name="Dana")
+    await Conversation.objects.filter(pk=conversation.pk).aupdate(
+        status="assigned", assigned_agent=agent
+    )
+    chat = await open_chat(conversation, token)
+    await chat.send({"type": "resume", "after_seq": 0})
+    assert await chat.receive() == {
+        "type": "handoff",
+        "state": "assigned",
+        "position": None,
+        "agent": "Dana",
+    }
+    assert await chat.silent()

@@ -72,7 +72,13 @@ async def test_the_widget_hears_queued_assigned_the_reply_and_resolved(
     chat = await open_chat(conversation, token)
     await chat.send({"type": "handoff_request"})
     queued = (await chat.until(handoff("queued")))[-1]
-    assert queued == {"type": "handoff", "state": "queued", "position": 1, "agent": None}
+    assert queued == {
+        "type": "handoff",
+        "state": "queued",
+        "position": 1,
+        "agent": None,
+        "expected_wait_s": None,
+    }
 
     await sync_to_async(services.handoff_claim)(conversation_id=conversation.pk, agent=dana)
     assigned = (await chat.until(handoff("assigned")))[-1]

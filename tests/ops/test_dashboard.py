@@ -261,7 +261,8 @@ def test_top_three_failure_clusters(traces: dict) -> None:
     assert clusters[0].share == pytest.approx(0.25)
 
 
-def test_cost_ledger_per_intent_customer_and_resolved_outcome(traces: dict) -> None:
+def test_cost_ledger_per_intent_customer_and_resolved_outcome(traces: dict, settings) -> None:
+    settings.RESOLUTION_REOPEN_WINDOW_H = 0  # every conversation's window has closed
     ledger = ledger_get(period=period_last(7))
 
     assert (ledger.total_usd, ledger.requests, ledger.resolved) == (Decimal("0.15"), 8, 4)
@@ -345,7 +346,8 @@ def test_dashboard_query_count_does_not_grow_with_traffic(client, traces: dict) 
     assert len(after) <= 30
 
 
-def test_ledger_page_shows_cost_per_resolved_outcome(client, traces: dict) -> None:
+def test_ledger_page_shows_cost_per_resolved_outcome(client, traces: dict, settings) -> None:
+    settings.RESOLUTION_REOPEN_WINDOW_H = 0
     client.force_login(staff_user("olive", OPS))
 
     response = client.get(reverse("ops:ledger"), {"days": "7"})
@@ -353,5 +355,5 @@ def test_ledger_page_shows_cost_per_resolved_outcome(client, traces: dict) -> No
     assert response.status_code == 200
     html = response.content.decode()
     assert "refund_request" in html
-    assert "$0.0400" in html  # per answered refund
+    assert "$0.04" in html  # per resolved refund
     assert "Vera Cost" in html

@@ -156,3 +156,21 @@ def test_transcript_pages_do_not_query_per_row(ops_client) -> None:
     many = [_count(ops_client, url) for url in urls]
 
     assert many == few
+
+
+def test_trace_figures_read_plainly_with_one_label_for_how_it_was_answered(ops_client) -> None:
+    """No 783.7087049999809, and no Degraded ✗ icon beside a stage saying it was degraded."""
+    trace = make_trace(latency_ms=783.7087049999809, degraded=True, stages=STAGES)
+
+    page = ops_client.get(reverse("admin:pipeline_pipelinetrace_change", args=[trace.pk]))
+    listing = ops_client.get(reverse("admin:pipeline_pipelinetrace_changelist"))
+    transcript = ops_client.get(_conversation_url(trace.conversation_id))
+
+    for response in (page, listing, transcript):
+        html = response.content.decode()
+        assert "784 ms" in html
+        assert "783.7087" not in html
+    for response in (page, listing):
+        html = response.content.decode()
+        assert "offline engine (the model providers failed)" in html
+        assert "icon-no.svg" not in html and "icon-yes.svg" not in html

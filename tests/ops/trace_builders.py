@@ -26,9 +26,14 @@ def make_trace(
     **fields: Any,
 ) -> PipelineTrace:
     """A trace `ago` before now; `fields` set PipelineTrace columns (lane, outcome, ...)."""
-    conversation = conversation or ConversationFactory()
-    seq = conversation.last_seq
     at = timezone.now() - ago
+    # A conversation starts with its first message; a failed or handed-off turn queued it for
+    # a person, as the pipeline does (ops.resolution reads both).
+    handed = fields.get("outcome") in {"handoff", "failed"}
+    conversation = conversation or ConversationFactory(
+        created_at=at, queued_at=at if handed else None
+    )
+    seq = conversation.last_seq
     message = Message.objects.create(
         conversation=conversation, seq=seq + 1, sender="customer", text=text, created_at=at
     )
