@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "axes",
     "template_partials",
     "orders",
+    "knowledge",
     "conversations",
     "llm",
     "pipeline",
@@ -223,6 +224,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "transcripts-purge": {"task": "ops.tasks.transcripts_purge", "schedule": 6 * 60 * 60},
     "unanswered-sweep": {"task": "chat.tasks.unanswered_sweep", "schedule": 60},
+    # Help-center pages imported from URLs, fetched again (conditional GETs): what changed updates.
+    "knowledge-resync": {"task": "knowledge.tasks.knowledge_resync_task", "schedule": 6 * 60 * 60},
 }
 TRANSCRIPT_RETENTION_DAYS = int(os.environ.get("TRANSCRIPT_RETENTION_DAYS", "365"))
 

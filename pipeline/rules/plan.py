@@ -7,7 +7,6 @@ fails verification), and its plain rendering is the reply of last resort.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 from pipeline.rules.policy import ALREADY_DISCOUNTED
@@ -272,28 +271,6 @@ def render_plan(plan: Plan, *, first_name: str | None = None) -> str:
     return greeting + " ".join(step.summary for step in plan.steps)
 
 
-def article_plan(retrieved: Retrieved, intent: IntentResult) -> Plan:
-    """The fast lane: an answer that rests only on published policy articles."""
-    if intent.primary == "other" or not retrieved.articles:
-        return Plan(
-            headline="capabilities",
-            steps=(
-                ActionItem(
-                    "capabilities",
-                    "I'm the store's assistant: I can check where an order is, speed up a delivery, apply loyalty discounts, and help with refunds, cancellations and address changes. What can I do for you?",
-                ),
-            ),
-            source="deterministic",
-        )
-    article = retrieved.articles[0]
-    sentences = _sentences(article.body)[:3]
-    return Plan(
-        headline=article.title,
-        steps=(ActionItem("article", " ".join(sentences)),),
-        source="deterministic",
-    )
-
-
 # How a clarifying question names each intent: "Do you want to <meaning>, or ...?"
 MEANINGS = {
     "order_status": "know where your order is",
@@ -338,7 +315,3 @@ def handoff_plan(reason: str) -> Plan:
         ),
         source="deterministic",
     )
-
-
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
