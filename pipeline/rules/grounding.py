@@ -11,6 +11,7 @@ from knowledge.search import terms
 from pipeline.types import ActionItem, ArticleView, Grounding, IntentResult, Plan, Retrieved
 
 MAX_QUESTIONS = 3
+CHATTER = frozenset({"other", "feedback"})  # intents whose statements are not questions
 EXTRACT_SENTENCES = 3
 _QUESTION = re.compile(
     r"^(and |also |oh and )?(how|what|whats|what's|when|where|which|who|why|can|could|do|does|"
@@ -57,10 +58,7 @@ def extract(passage: ArticleView, question: str) -> str:
 def grounded_plan(retrieved: Retrieved, intent: IntentResult) -> Plan:
     groundings = retrieved.groundings
     known = [g for g in groundings if g.passages]
-    if not known and (
-        not groundings
-        or (intent.primary == "other" and not looks_like_a_question(groundings[0].question))
-    ):
+    if not known and not _asks_about_something(groundings, intent):
         return _plan("capabilities", ActionItem("capabilities", CAPABILITIES))
     if not known:
         return _plan("unknown", ActionItem("unknown", UNKNOWN_ONE))
@@ -69,6 +67,16 @@ def grounded_plan(retrieved: Retrieved, intent: IntentResult) -> Plan:
     if len(known) < len(groundings):
         steps.append(ActionItem("offer_person", OFFER_PERSON))
     return _plan(known[0].passages[0].title, *steps)
+
+
+def _asks_about_something(groundings: tuple[Grounding, ...], intent: IntentResult) -> bool:
+    """A question with a topic (not "hi", "thanks!" or small talk): one the bot owes an answer
+    or an honest "I don't have an article on that"."""
+    if not any(terms(g.question) for g in groundings):
+        return False
+    return intent.primary not in CHATTER or any(
+        looks_like_a_question(g.question) for g in groundings
+    )
 
 
 def answers_every_question(retrieved: Retrieved) -> bool:
