@@ -29,7 +29,7 @@ HEAD_WEIGHT = 0.3
 OWN_WEIGHT = 0.3
 RANK_WEIGHT = 0.3
 CANDIDATES = 30
-COMMON_PASSAGES = 1000
+MAX_POSTINGS = 1000
 
 # Words that carry no topic in a customer's question.
 _STOPWORD_TEXT = """
@@ -162,13 +162,29 @@ def confident(hits: list[Hit], threshold: float = RELEVANCE_THRESHOLD) -> Hit | 
     return hits[0] if hits and hits[0].relevance >= threshold else None
 
 
+def index_optimize() -> None:
+    """Merge the FTS5 index's segments into one after a bulk import: every insert and delete adds
+    a segment, and a query reads them all. PostgreSQL's GIN index needs nothing of the kind."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO knowledge_passage_fts(knowledge_passage_fts) VALUES ('optimize')"
+            )
+
+
 def _selective(asked: list[str], index: PassageIndex) -> list[str]:
-    """The words the engine matches on: not those in more than COMMON_PASSAGES passages (their
-    IDF adds little to the ranking and they cost the most to rank), unless fewer than two would
-    be left. They still count in the relevance."""
+    """The words the engine matches on: the rarest first, while the passages they are in add up
+    to at most MAX_POSTINGS (and at least two words). Ranking costs the engine a score for every
+    matching passage, and a word in thousands of them adds little to BM25 (low IDF); every word
+    still counts in the relevance."""
     df = {w: index.df.get(stem(w), 0) for w in asked}
-    kept = [w for w in asked if df[w] <= COMMON_PASSAGES]
-    return kept if len(kept) >= 2 else sorted(asked, key=lambda w: df[w])[:2]
+    kept, postings = [], 0
+    for word in sorted(asked, key=lambda w: df[w]):
+        if len(kept) >= 2 and postings + df[word] > MAX_POSTINGS:
+            break
+        kept.append(word)
+        postings += df[word]
+    return kept
 
 
 def _engine_candidates(wanted: list[str]) -> list[tuple[int, float]]:

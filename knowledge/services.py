@@ -16,6 +16,7 @@ from knowledge import documents
 from knowledge.documents import Document, DocumentError
 from knowledge.fetch import Fetcher, FetchError, Page
 from knowledge.models import ArticleSource, Passage
+from knowledge.search import index_optimize
 from orders.models import KnowledgeArticle
 
 FILE_KINDS = {
@@ -27,6 +28,7 @@ FILE_KINDS = {
 }
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_SITEMAP_URLS = 2000
+OPTIMIZE_AFTER = 50  # articles written by one import before the FTS5 index is merged
 _SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
@@ -71,6 +73,8 @@ def knowledge_import(locations: Iterable[str], *, fetcher: Fetcher | None = None
     finally:
         if owned:
             fetcher.close()
+    if len(report.created) + len(report.updated) >= OPTIMIZE_AFTER:
+        index_optimize()
     return report
 
 

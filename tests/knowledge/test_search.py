@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from knowledge.models import Passage
-from knowledge.search import RELEVANCE_THRESHOLD, confident, passage_index, search
+from knowledge.search import (
+    RELEVANCE_THRESHOLD,
+    confident,
+    index_optimize,
+    passage_index,
+    search,
+)
 from orders.models import KnowledgeArticle
 from pipeline.rules.snapshot import store_rules
 
@@ -86,3 +92,10 @@ def test_postgres_full_text_search_ranks_passages_with_stemming(
     hits = search(query="refunding returned items", index=passage_index())
     assert hits[0].passage.slug == "returns-and-refunds"
     assert confident(search(query="how to clean the jacket?", index=passage_index())) is None
+
+
+def test_the_index_still_answers_after_its_segments_are_merged(demo_store: object) -> None:
+    index_optimize()
+    assert search(query="how do I descale the kettle", index=passage_index())[0].passage.slug == (
+        "product-care-kitchen"
+    )
