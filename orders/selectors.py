@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from orders.models import (
     ActionRecord,
     Customer,
     IdentityProof,
-    KnowledgeArticle,
     Order,
     OrderItem,
     PaymentMethod,
@@ -118,138 +115,3 @@ def refunds_for_customer(*, customer_id: int) -> list[Refund]:
 
 def policy_get() -> StorePolicy:
     return StorePolicy.load()
-
-
-@dataclass(frozen=True)
-class IndexedArticle:
-    """A published article with the stemmed words the SQLite ranking compares a query with."""
-
-    article: KnowledgeArticle
-    head: frozenset[str]  # title and keywords
-    body: frozenset[str]
-
-
-def knowledge_index() -> tuple[IndexedArticle, ...]:
-    """Every published article, stemmed, for the SQLite ranking; () on PostgreSQL, which ranks in
-    the database. Built once per rules version (pipeline.rules.snapshot.store_rules holds it): stemming
-    every article again for each message cost more than the rest of retrieval."""
-    if connection.vendor == "postgresql":
-        return ()
-    return tuple(
-        IndexedArticle(
-            article,
-            _stems(f"{article.title} {article.keywords}"),
-            _stems(article.body),
-        )
-        for article in KnowledgeArticle.objects.filter(is_published=True)
-    )
-
-
-def knowledge_search(
-    *, query: str, limit: int = 3, index: tuple[IndexedArticle, ...] | None = None
-) -> list[KnowledgeArticle]:
-    """Published articles ranked for a query: PostgreSQL full-text search where we have it, a
-    word-overlap ranking on SQLite (the knowledge base is small enough to score in Python), over
-    `index` when the caller holds one, else over the articles as they are now."""
-    if not query.strip():
-        return []
-    if connection.vendor == "postgresql":
-        return _knowledge_search_postgres(query, limit)
-    return _knowledge_search_fallback(query, limit, knowledge_index() if index is None else index)
-
-
-def _knowledge_search_postgres(query: str, limit: int) -> list[KnowledgeArticle]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-    vector = (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector("keywords", weight="A", config="english")
-        + SearchVector("body", weight="B", config="english")
-    )
-    search = SearchQuery(
-        " OR ".join(_terms(query)) or query, config="english", search_type="websearch"
-    )
-    return list(
-        KnowledgeArticle.objects.filter(is_published=True)
-        .annotate(rank=SearchRank(vector, search))
-        .filter(rank__gt=0.01)
-        .order_by("-rank", "title")[:limit]
-    )
-
-
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "can",
-        "could",
-        "do",
-        "does",
-        "for",
-        "from",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "please",
-        "the",
-        "this",
-        "to",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "will",
-        "with",
-        "you",
-        "your",
-    ]
-)
-
-
-def _terms(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOPWORDS and len(w) > 2]
-
-
-def _knowledge_search_fallback(
-    query: str, limit: int, index: tuple[IndexedArticle, ...]
-) -> list[KnowledgeArticle]:
-    terms = _stems(query)
-    if not terms:
-        return []
-    scored = []
-    for entry in index:
-        score = 3 * len(terms & entry.head) + len(terms & entry.body)
-        if score:
-            scored.append((score, entry.article.title, entry.article))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return [article for _, _, article in scored[:limit]]
-
-
-def _stems(text: str) -> frozenset[str]:
-    return frozenset(_stem(t) for t in _terms(text))
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word

@@ -25,8 +25,8 @@ from pipeline import prompts
 from pipeline.offline.language import read_language
 from pipeline.rules import snapshot as cache
 from pipeline.rules.actions import ActionFailed, execute_plan_actions
+from pipeline.rules.grounding import answer_cache_parts, answers_every_question, grounded_plan
 from pipeline.rules.plan import (
-    article_plan,
     clarify_plan,
     deterministic_plan,
     handoff_plan,
@@ -164,7 +164,8 @@ async def run_pipeline(
         ):
             yield event
         return
-    if route.clarify:
+    # Unsure of the intent, but the help center answers every question asked: answer, don't ask.
+    if route.clarify and not answers_every_question(retrieved):
         async for event in _answer_plain(run, route, intent, retrieved, clarify_plan(intent), None):
             yield event
         return
@@ -247,10 +248,13 @@ async def _retrieve(
 async def _fast_lane(
     run: _Run, route: Route, intent: IntentResult, retrieved: Retrieved
 ) -> AsyncIterator[PipelineEvent]:
-    slugs = tuple(a.slug for a in retrieved.articles[:1])
-    key = await cache.answer_key(intent.primary, slugs, language=run.language)
+    slugs = tuple(dict.fromkeys(a.slug for a in retrieved.articles))
+    # One read of the rules version; the key names each question's words and passage.
+    key = await cache.answer_key(
+        intent.primary, answer_cache_parts(retrieved), language=run.language
+    )
     text = await cache.cached_answer(key)
-    plan = article_plan(retrieved, intent)
+    plan = grounded_plan(retrieved, intent)
     cached = text is not None
     if text is None:
         text = render_plan(plan, language=run.language)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
+from knowledge.render import article_url, fill_policy
+from knowledge.search import Hit
 from orders.models import (
     Customer,
     ExpediteOption,
-    KnowledgeArticle,
     LoyaltyTier,
     Order,
     StorePolicy,
@@ -100,25 +99,17 @@ def expedite_choices() -> tuple[ExpediteChoice, ...]:
     )
 
 
-def article_view(article: KnowledgeArticle, policy: StorePolicy) -> ArticleView:
+def passage_view(hit: Hit, policy: StorePolicy) -> ArticleView:
+    passage = hit.passage
     return ArticleView(
-        slug=article.slug, title=article.title, body=render_article(article.body, policy)
+        slug=passage.slug,
+        title=passage.title,
+        body=render_article(passage.text, policy),
+        heading=passage.heading,
+        url=article_url(passage.slug, passage.source),
+        relevance=round(hit.relevance, 3),
     )
 
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
 def render_article(body: str, policy: StorePolicy) -> str:
-    """Fill {refund_window_days}-style placeholders from the live policy.
-
-    Only bare known names are replaced; everything else stays as written. Not str.format: an
-    article holding "{0}" or a JSON example would crash every answer that retrieves it, and
-    "{name.attr}" would be evaluated (tests/security: the knowledge-base injections)."""
-    values = {
-        "refund_window_days": policy.refund_window_days,
-        "bot_refund_limit": policy.bot_refund_limit,
-        "stalled_after_hours": policy.stalled_after_hours,
-        "dispatch_cutoff_hour": policy.dispatch_cutoff_hour,
-    }
-    return _PLACEHOLDER.sub(lambda m: str(values.get(m[1], m[0])), body)
+    return fill_policy(body, policy)

@@ -115,9 +115,23 @@ class CustomerView:
 
 @dataclass(frozen=True)
 class ArticleView:
+    """A passage of a knowledge-base article, its policy placeholders filled in."""
+
     slug: str
     title: str
-    body: str
+    body: str  # the passage's text
+    heading: str = ""
+    url: str = ""  # where the customer reads the whole article
+    relevance: float = 1.0  # knowledge.search's, in [0, 1]
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """One question of the message and the passages relevant enough to answer it; none when the
+    knowledge base has nothing on it (the bot says so rather than quote an unrelated article)."""
+
+    question: str
+    passages: tuple[ArticleView, ...]
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,7 @@ class Retrieved:
         "signed_in", "verified_now", "verified_before", "needed", "ambiguous", "failed", "locked"
     ]
     foreign_order_ref: str | None = None  # named an order that is not theirs (or does not exist)
+    groundings: tuple[Grounding, ...] = ()  # the fast lane's questions, each with its passages
 
 
 @dataclass(frozen=True)

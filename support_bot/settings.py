@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "axes",
     "template_partials",
     "orders",
+    "knowledge",
     "conversations",
     "llm",
     "pipeline",
@@ -225,6 +226,8 @@ CELERY_BEAT_SCHEDULE = {
     "unanswered-sweep": {"task": "chat.tasks.unanswered_sweep", "schedule": 60},
     "handoffs-requeue": {"task": "desk.tasks.handoffs_unanswered_requeue", "schedule": 60},
     "golden-eval": {"task": "ops.tasks.golden_eval", "schedule": 24 * 60 * 60},
+    # Help-center pages imported from URLs, fetched again (conditional GETs): what changed updates.
+    "knowledge-resync": {"task": "knowledge.tasks.knowledge_resync_task", "schedule": 6 * 60 * 60},
 }
 TRANSCRIPT_RETENTION_DAYS = int(os.environ.get("TRANSCRIPT_RETENTION_DAYS", "365"))
 

@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/ops/", include("ops.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("chat.urls")),
+    path("help/", include("knowledge.urls")),
     path("", include("orders.urls")),
 ]

@@ -1,7 +1,7 @@
 """The project's import graph: no file imports another that (directly or not) imports it back, and
 no package imports one of a higher layer. The layers, lowest first, are also in the README:
 
-    support_bot (infrastructure) < llm < orders < conversations < pipeline < desk < chat < ops
+    support_bot (infrastructure) < llm < orders < knowledge < conversations < pipeline < desk < chat < ops
     < demo < fakes < bench < the project's entry points (support_bot.settings, urls, asgi, ...)
 
 Function-local imports count too: a cycle hidden inside a function is still a cycle to a reader.
@@ -17,6 +17,7 @@ LAYERS = (
     "support_bot",
     "llm",
     "orders",
+    "knowledge",
     "conversations",
     "pipeline",
     "desk",

@@ -183,9 +183,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "changed: send me the new address.",
         "address_refused": "Order {number} has already shipped, so I can't change its address; "
         "the carrier may be able to redirect it.",
+        "no_article": "I'm sorry, I don't have an article on that, and I'd rather not guess. "
+        "Would you like me to bring in a member of our team?",
+        "offer_person": "Would you like me to bring in a member of our team for what I couldn't "
+        "answer?",
         "capabilities": "I'm the store's assistant: I can check where an order is, speed up a "
-        "delivery, apply loyalty discounts, and help with refunds, cancellations and address "
-        "changes. What can I do for you?",
+        "delivery, apply loyalty discounts, help with refunds, cancellations and address "
+        "changes, and answer questions from our help center. What can I do for you?",
         "article": "{text}",
         "clarify_two": "Just to be sure I help with the right thing: do you want to {first}, or "
         "{second}?",
@@ -262,6 +266,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "puede cambiar la dirección: envíame la nueva.",
         "address_refused": "El pedido {number} ya se ha enviado, así que no puedo cambiar su "
         "dirección; puede que la empresa de transporte pueda desviarlo.",
+        "no_article": "Lo siento, no tengo ningún artículo sobre eso y prefiero no adivinar. "
+        "¿Quieres que te pase con una persona de nuestro equipo?",
+        "offer_person": "¿Quieres que te pase con una persona de nuestro equipo para lo que no he "
+        "podido responder?",
         "capabilities": "Soy el asistente de la tienda: puedo consultar dónde está un pedido, "
         "acelerar una entrega, aplicar descuentos de fidelidad y ayudarte con reembolsos, "
         "cancelaciones y cambios de dirección. ¿En qué puedo ayudarte?",
@@ -343,6 +351,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "peut donc encore être modifiée : envoyez-moi la nouvelle adresse.",
         "address_refused": "La commande {number} a déjà été expédiée, je ne peux donc plus "
         "modifier son adresse ; le transporteur pourra peut-être la rediriger.",
+        "no_article": "Désolé, je n'ai pas d'article à ce sujet et je préfère ne pas deviner. "
+        "Voulez-vous que je fasse appel à un membre de notre équipe ?",
+        "offer_person": "Voulez-vous que je fasse appel à un membre de notre équipe pour ce que je "
+        "n'ai pas pu répondre ?",
         "capabilities": "Je suis l'assistant de la boutique : je peux vérifier où en est une "
         "commande, accélérer une livraison, appliquer des remises fidélité et vous aider pour "
         "les remboursements, les annulations et les changements d'adresse. Que puis-je faire "
@@ -424,6 +436,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "kann also noch geändert werden: Senden Sie mir die neue Adresse.",
         "address_refused": "Die Bestellung {number} wurde bereits versandt, daher kann ich die "
         "Adresse nicht mehr ändern; der Paketdienst kann sie eventuell umleiten.",
+        "no_article": "Leider habe ich dazu keinen Artikel, und ich möchte nicht raten. Soll "
+        "ich ein Mitglied unseres Teams dazuholen?",
+        "offer_person": "Soll ich für das, was ich nicht beantworten konnte, ein Mitglied "
+        "unseres Teams dazuholen?",
         "capabilities": "Ich bin der Assistent des Shops: Ich kann nachsehen, wo eine "
         "Bestellung ist, eine Lieferung beschleunigen, Treuerabatte anwenden und bei "
         "Erstattungen, Stornierungen und Adressänderungen helfen. Was kann ich für Sie tun?",

@@ -8,7 +8,6 @@ a phrase id and its facts (``phrases``), so the plain rendering can be in the cu
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 from pipeline.rules.phrases import PHRASES, TRANSLATED, Said, Term, say
@@ -28,7 +27,7 @@ from pipeline.types import (
 DELIVERY_INTENTS = {"order_status", "shipping_expedite", "complaint_escalation"}
 
 
-def _item(
+def phrase_step(
     kind: str,
     phrase: str,
     *,
@@ -64,7 +63,7 @@ def _without_payouts(steps: list[ActionItem]) -> list[ActionItem]:
     """Over the bot's limit nothing is paid by the bot: a colleague approves it all."""
     kept = [s for s in steps if s.kind not in PAYOUTS]
     if len(kept) < len(steps):
-        kept.append(_item("payout_to_human", "payout_to_human"))
+        kept.append(phrase_step("payout_to_human", "payout_to_human"))
     return kept
 
 
@@ -79,19 +78,19 @@ def _gate_steps(facts: Facts, retrieved: Retrieved) -> list[ActionItem] | None:
                 )
             ]
         if retrieved.verification == "failed":
-            return [_item("verify_failed", "verify_failed")]
-        return [_item("ask_verification", "ask_verification")]
+            return [phrase_step("verify_failed", "verify_failed")]
+        return [phrase_step("ask_verification", "ask_verification")]
     if retrieved.order is None and retrieved.foreign_order_ref:
         numbers = ", ".join(o.number for o in retrieved.recent_orders[:3])
         if not numbers:
-            return [_item("order_not_found", "order_not_found_none")]
-        return [_item("order_not_found", "order_not_found", numbers=numbers)]
+            return [phrase_step("order_not_found", "order_not_found_none")]
+        return [phrase_step("order_not_found", "order_not_found", numbers=numbers)]
     if retrieved.order is None:
         in_flight = [o for o in retrieved.recent_orders if o.status in IN_FLIGHT_STATUSES]
         if len(in_flight) > 1:
             orders = ", ".join(f"{o.number} ({o.status})" for o in in_flight)
-            return [_item("ask_order", "ask_which_order", orders=orders)]
-        return [_item("ask_order", "ask_order")]
+            return [phrase_step("ask_order", "ask_which_order", orders=orders)]
+        return [phrase_step("ask_order", "ask_order")]
     return None
 
 
@@ -106,7 +105,7 @@ def _order_steps(facts: Facts, retrieved: Retrieved, intent: IntentResult) -> li
         steps.append(_discount_step(facts, retrieved))
     if facts.shipping_refund and (intents & DELIVERY_INTENTS or requests.expedite):
         steps.append(
-            _item(
+            phrase_step(
                 "refund_shipping",
                 "refund_shipping",
                 amount=facts.shipping_refund,
@@ -130,10 +129,10 @@ def _status_steps(facts: Facts) -> list[ActionItem]:
     number = facts.order_number
     if facts.shipment_status is None:
         status = Term(facts.order_status)
-        return [_item("explain_status", "status_unshipped", number=number, status=status)]
+        return [phrase_step("explain_status", "status_unshipped", number=number, status=status)]
     if facts.shipment_status == "delivered":
         return [
-            _item(
+            phrase_step(
                 "explain_status",
                 "status_delivered",
                 date=facts.expected_by,
@@ -151,9 +150,11 @@ def _status_steps(facts: Facts) -> list[ActionItem]:
         "scan": scan,
     }
     if facts.stalled:
-        return [_item("explain_status", "status_stalled", date=facts.last_scan_at.date(), **where)]
+        return [
+            phrase_step("explain_status", "status_stalled", date=facts.last_scan_at.date(), **where)
+        ]
     return [
-        _item(
+        phrase_step(
             "explain_status",
             "status_moving",
             date=facts.expected_by,
@@ -167,7 +168,7 @@ def _deadline_steps(facts: Facts, *, wants_faster: bool) -> list[ActionItem]:
     steps = []
     if facts.deadline and facts.current_meets_deadline is False:
         steps.append(
-            _item(
+            phrase_step(
                 "deadline_at_risk",
                 "deadline_at_risk",
                 date=facts.deadline,
@@ -176,14 +177,14 @@ def _deadline_steps(facts: Facts, *, wants_faster: bool) -> list[ActionItem]:
         )
     elif facts.deadline and facts.current_meets_deadline:
         steps.append(
-            _item("deadline_ok", "deadline_ok", date=facts.deadline, deadline=facts.deadline)
+            phrase_step("deadline_ok", "deadline_ok", date=facts.deadline, deadline=facts.deadline)
         )
         return steps
     if not wants_faster:
         return steps
     best = next((o for o in facts.options if o.code == facts.recommended_option), None)
     if best is None:
-        steps.append(_item("no_option", "no_option"))
+        steps.append(phrase_step("no_option", "no_option"))
         return steps
     steps.append(_option_step(best, recommended=True))
     steps += [
@@ -199,7 +200,7 @@ def _option_step(option: DeliveryOption, *, recommended: bool) -> ActionItem:
     if option.charged == 0:
         price = Said("price_free_for_you", (("cost", option.cost),))
         price = price if option.cost > 0 else Said("price_free")
-    return _item(
+    return phrase_step(
         "offer_recommended" if recommended else "offer_option",
         "option_best" if recommended else "option_other",
         amount=option.charged,
@@ -214,10 +215,10 @@ def _option_step(option: DeliveryOption, *, recommended: bool) -> ActionItem:
 def _discount_step(facts: Facts, retrieved: Retrieved) -> ActionItem:
     discount = facts.discount
     if discount.reason == ALREADY_DISCOUNTED:
-        return _item("discount_already", "discount_already")
+        return phrase_step("discount_already", "discount_already")
     if not discount.applies:
-        return _item("discount_refused", "discount_refused", reason=discount.reason)
-    return _item(
+        return phrase_step("discount_refused", "discount_refused", reason=discount.reason)
+    return phrase_step(
         "apply_discount",
         "apply_discount",
         amount=discount.amount,
@@ -231,27 +232,29 @@ def _discount_step(facts: Facts, retrieved: Retrieved) -> ActionItem:
 def _refund_step(facts: Facts) -> ActionItem:
     refund = facts.refund
     if not refund.eligible:
-        return _item("refund_refused", "refund_refused", reason=refund.reason)
+        return phrase_step("refund_refused", "refund_refused", reason=refund.reason)
     kind = "issue_refund" if refund.within_bot_limit else "refund_to_human"
-    return _item(kind, kind, amount=refund.amount, sum=refund.amount)
+    return phrase_step(kind, kind, amount=refund.amount, sum=refund.amount)
 
 
 def _cancel_step(facts: Facts) -> ActionItem:
     number = facts.order_number
     if facts.can_cancel:
-        return _item("offer_cancel", "offer_cancel", number=number)
+        return phrase_step("offer_cancel", "offer_cancel", number=number)
     why = {
         "cancelled": "cancel_cancelled",
         "returned": "cancel_returned",
         "delivered": "cancel_delivered",
     }.get(facts.order_status or "", "cancel_shipped")
-    return _item("cancel_refused", why, number=number)
+    return phrase_step("cancel_refused", why, number=number)
 
 
 def _address_step(facts: Facts) -> ActionItem:
     if facts.can_change_address:
-        return _item("offer_address_change", "offer_address_change", number=facts.order_number)
-    return _item("address_refused", "address_refused", number=facts.order_number)
+        return phrase_step(
+            "offer_address_change", "offer_address_change", number=facts.order_number
+        )
+    return phrase_step("address_refused", "address_refused", number=facts.order_number)
 
 
 def render_plan(plan: Plan, *, first_name: str | None = None, language: str = "en") -> str:
@@ -278,23 +281,6 @@ def localized_steps(plan: Plan, language: str) -> list[str] | None:
         return None
 
 
-def article_plan(retrieved: Retrieved, intent: IntentResult) -> Plan:
-    """The fast lane: an answer that rests only on published policy articles."""
-    if intent.primary == "other" or not retrieved.articles:
-        return Plan(
-            headline="capabilities",
-            steps=(_item("capabilities", "capabilities"),),
-            source="deterministic",
-        )
-    article = retrieved.articles[0]
-    text = " ".join(_sentences(article.body)[:3])
-    return Plan(
-        headline=article.title,
-        steps=(_item("article", "article", text=text),),
-        source="deterministic",
-    )
-
-
 def clarify_plan(intent: IntentResult) -> Plan:
     """The question asked instead of acting on a low-confidence guess: the two likeliest meanings."""
     choices = [
@@ -303,21 +289,17 @@ def clarify_plan(intent: IntentResult) -> Plan:
         if i and f"meaning_{i}" in PHRASES["en"]
     ]
     if len(choices) == 2:
-        step = _item("clarify", "clarify_two", first=choices[0], second=choices[1])
+        step = phrase_step("clarify", "clarify_two", first=choices[0], second=choices[1])
     elif choices:
-        step = _item("clarify", "clarify_one", first=choices[0])
+        step = phrase_step("clarify", "clarify_one", first=choices[0])
     else:
-        step = _item("clarify", "clarify_none")
+        step = phrase_step("clarify", "clarify_none")
     return Plan(headline="clarify", steps=(step,), source="deterministic")
 
 
 def handoff_plan(reason: str) -> Plan:
     return Plan(
         headline="handoff",
-        steps=(_item("handoff", "handoff"),),
+        steps=(phrase_step("handoff", "handoff"),),
         source="deterministic",
     )
-
-
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]

@@ -1,5 +1,6 @@
-"""Caches keyed on the store's rules. A version, bumped whenever an article, the store policy, a
-loyalty tier or an expedite option is saved or deleted (pipeline.apps), is part of every key, so
+"""Caches keyed on the store's rules. A version, bumped whenever an article (and so its passages,
+re-split on every save by knowledge.apps, including each import that changed it), the store
+policy, a loyalty tier or an expedite option is saved or deleted (pipeline.apps), is part of every key, so
 a cached answer or rules snapshot dies with the data it rests on, not only by TTL.
 
 The version lives in the shared cache (Redis in production), so a change made in the admin reaches
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
+from knowledge.search import PassageIndex, passage_index
 from orders.models import StorePolicy
-from orders.selectors import IndexedArticle, knowledge_index
 from pipeline import selectors as views
 from pipeline.types import ExpediteChoice
 
@@ -29,20 +30,20 @@ RULES_TTL_S = 30.0
 @dataclass(frozen=True)
 class StoreRules:
     """What every message's retrieval and reasoning read: the policy row, the top tier, the
-    expedite menu, and the knowledge base as SQLite ranks it."""
+    expedite menu, and the knowledge base's passages with their words (knowledge.search)."""
 
     policy: StorePolicy
     top_tier_rank: int
     expedite_choices: tuple[ExpediteChoice, ...]
-    knowledge: tuple[IndexedArticle, ...]
+    knowledge: PassageIndex
 
 
 _rules: dict[str, tuple[float, str, StoreRules]] = {}
 
 
 def store_rules() -> StoreRules:
-    """The current rules: three queries when they changed (four on SQLite, which also reads the
-    articles), else one cache read of the version."""
+    """The current rules: four queries when they changed (the fourth reads the passages), else
+    one cache read of the version."""
     version = knowledge_version()
     held = _rules.get("current")
     if held is not None and held[1] == version and time.monotonic() < held[0]:
@@ -51,7 +52,7 @@ def store_rules() -> StoreRules:
         policy=StorePolicy.load(),
         top_tier_rank=views.top_tier_rank(),
         expedite_choices=views.expedite_choices(),
-        knowledge=knowledge_index(),
+        knowledge=passage_index(),
     )
     _rules["current"] = (time.monotonic() + RULES_TTL_S, version, rules)
     return rules
@@ -81,11 +82,11 @@ def forget_rules() -> None:
     _rules.clear()
 
 
-async def answer_key(intent: str, slugs: tuple[str, ...], *, language: str = "en") -> str:
-    """The fast lane's cache key for an answer built from these articles under today's rules,
+async def answer_key(intent: str, parts: tuple[str, ...], *, language: str = "en") -> str:
+    """The fast lane's cache key for an answer built from these passages under today's rules,
     in the customer's language."""
     version = await aknowledge_version()
-    digest = hashlib.sha256(f"{intent}|{language}|{'|'.join(slugs)}".encode()).hexdigest()[:24]
+    digest = hashlib.sha256(f"{intent}|{language}|{'|'.join(parts)}".encode()).hexdigest()[:24]
     return f"pipeline:fast:{version}:{digest}"
 
 

@@ -10,13 +10,16 @@ import datetime as dt
 import json
 from dataclasses import dataclass, replace
 
+from knowledge.search import confident
+from knowledge.search import search as knowledge_search
 from orders import selectors
-from orders.models import Customer
+from orders.models import Customer, StorePolicy
 from pipeline import selectors as views
 from pipeline import verification
 from pipeline.offline.entities import Entities, extract_entities, looks_like_injection
-from pipeline.rules.snapshot import store_rules
-from pipeline.types import IN_FLIGHT_STATUSES, Mentions, OrderView, Requests, Retrieved
+from pipeline.rules.grounding import questions_in
+from pipeline.rules.snapshot import StoreRules, store_rules
+from pipeline.types import IN_FLIGHT_STATUSES, Grounding, Mentions, OrderView, Requests, Retrieved
 
 ORDER_INTENTS = frozenset(
     {
@@ -103,6 +106,12 @@ def mentions_from_model(raw: str, *, text: str, fallback: Mentions) -> Mentions:
     )
 
 
+def _grounding(question: str, rules: StoreRules, policy: StorePolicy) -> Grounding:
+    """The passage that answers one question, if any is relevant enough (knowledge.search)."""
+    hit = confident(knowledge_search(query=question, index=rules.knowledge, limit=1))
+    return Grounding(question, (views.passage_view(hit, policy),) if hit else ())
+
+
 def _date_or_none(value: object) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value)) if value else None
@@ -144,12 +153,12 @@ def retrieve(
             recent = (order,)
     elif mentions.order_refs:
         foreign = mentions.order_refs[0]
-    found = (
-        selectors.knowledge_search(query=text, limit=2, index=rules.knowledge)
+    groundings = (
+        tuple(_grounding(question, rules, policy) for question in questions_in(text))
         if want_articles
-        else []
+        else ()
     )
-    articles = tuple(views.article_view(a, policy) for a in found)
+    articles = tuple({p.slug: p for g in groundings for p in g.passages}.values())
     return Retrieved(
         customer=customer_view,
         order=order,
@@ -160,6 +169,7 @@ def retrieve(
         expedite_choices=rules.expedite_choices,
         verification=verification,
         foreign_order_ref=foreign,
+        groundings=groundings,
     )
 
 

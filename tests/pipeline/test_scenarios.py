@@ -328,12 +328,14 @@ async def test_policy_question_is_fast_cached_and_invalidated_by_an_edit(start_c
     assert first.trace.lane == "fast" and not first.trace.cached
     answer_stage = next(s for s in first.trace.stages if s["stage"] == "answer")
     assert answer_stage["detail"]["articles"] == ["returns-and-refunds"]
+    # Answered from the article's passage on what can be returned (issue 25: passages).
     article = await KnowledgeArticle.objects.aget(slug="returns-and-refunds")
-    opening = article.body.split(".")[0]
-    assert opening.split("{")[0] in first.text
+    assert "Anything unused, with its tags and packaging, within 30 days" in first.text
     second = await chat.say(question)
     assert second.trace.cached is True and second.text == first.text
-    article.body = "Unused items can be sent back for a full refund. " + article.body
+    article.body = article.body.replace(
+        "Anything unused,", "Unused items can be sent back for a full refund. Anything unused,"
+    )
     await article.asave()
     third = await chat.say(question)
     assert third.trace.cached is False
