@@ -69,9 +69,9 @@ def orders_with_history_for_customer(*, customer_id: int, limit: int = 10) -> li
             Prefetch("payments", queryset=Payment.objects.select_related("method")),
             Prefetch(
                 "actions",
-                queryset=ActionRecord.objects.filter(status=ActionRecord.Status.DONE).order_by(
-                    "created_at", "pk"
-                ),
+                queryset=ActionRecord.objects.filter(status=ActionRecord.Status.DONE)
+                .select_related("agent")
+                .order_by("created_at", "pk"),
                 to_attr="done_actions",
             ),
         )
