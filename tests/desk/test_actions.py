@@ -195,3 +195,65 @@ def test_the_console_shows_paid_refunded_and_the_action_log(flagship: Any) -> No
     assert "$43.34" in page and "refund $43.34" in page  # refunded column and the history line
     assert "Visa ending 4242" in page
     assert 'name="proposal_id"' in page and "Send replacement" in page
+
+
+@pytest.fixture
+def shop_conversation(db: None, make_agent: Any, make_handoff: Any) -> dict[str, Any]:
+    """The small store of the action tests (a pending and a delivered order, paid by card), its
+    customer's conversation claimed by Dana."""
+    from tests.orders.store import shop_build
+
+    shop = shop_build()
+    conversation, _ = make_handoff(customer=shop.customer)
+    dana = make_agent("Dana")
+    services.handoff_claim(conversation_id=conversation.pk, agent=dana)
+    return {"shop": shop, "conversation": conversation, "client": logged_in(dana)}
+
+
+RETURN = {"item_ids": ["200"], "payment_method_id": "credit_card_1"}
+EXCHANGE = {"item_ids": ["100"], "new_item_ids": ["101"], "payment_method_id": "credit_card_1"}
+
+
+def test_return_and_address_from_their_forms_and_a_refused_exchange(
+    shop_conversation: Any,
+) -> None:
+    shop, conversation = shop_conversation["shop"], shop_conversation["conversation"]
+    client = shop_conversation["client"]
+    delivered, pending = shop.delivered.number, shop.pending.number
+    console = client.get(console_url(conversation)).content.decode()
+    assert "Start return" in console and "Start exchange" in console and "T-Shirt" in console
+    response = client.post(
+        act_url("return", conversation), {"order_id": delivered, **RETURN, "proposal_id": "r"}
+    )
+    assert response.status_code == 302  # without htmx: a flash message and back to the console
+    refused = client.post(
+        act_url("exchange", conversation),
+        {"order_id": delivered, **EXCHANGE, "proposal_id": "e"},
+        headers=HTMX,
+    ).content.decode()
+    assert "A return has already been requested for order" in refused
+    address = {"address1": "1 Elm St", "city": "Austin", "state": "TX", "country": "USA"}
+    client.post(
+        act_url("address", conversation),
+        {"order_id": pending, **address, "zip": "78701", "proposal_id": "a"},
+    )
+    returned, moved = system_messages(conversation)
+    assert returned == (
+        f"Dana started a return of 1 item from order {delivered}: $50.00 goes back to your "
+        "Visa ending 4242 once they arrive."
+    )
+    assert moved.startswith(f"Order {pending} will now ship to") and "Austin" in moved
+
+
+def test_exchange_from_its_form_says_who_pays_the_difference(shop_conversation: Any) -> None:
+    shop, conversation = shop_conversation["shop"], shop_conversation["conversation"]
+    shop_conversation["client"].post(
+        act_url("exchange", conversation),
+        {"order_id": shop.delivered.number, **EXCHANGE, "proposal_id": "e"},
+        headers=HTMX,
+    )
+    (message,) = system_messages(conversation)
+    assert message == (
+        f"Dana started an exchange of 1 item on order {shop.delivered.number}: the $10.00 "
+        "difference is charged to your Visa ending 4242 when they swap."
+    )
