@@ -18,6 +18,7 @@ from django.utils.timesince import timesince
 
 from conversations.models import Conversation
 from desk import selectors, views
+from desk.actions import CONSOLE_ACTIONS
 from desk.models import AgentProfile, CannedResponse, HandoffEvent, HandoffQueue
 from desk.permissions import can_work_queue, display_name
 
@@ -168,6 +169,14 @@ class HandoffQueueAdmin(admin.ModelAdmin):
             ),
             path(f"{console}notes/", wrap(views.console_notes), name="desk_handoffqueue_notes"),
             path(f"{console}reply/", wrap(views.console_reply), name="desk_handoffqueue_reply"),
+            *[
+                path(
+                    f"{console}act/{slug}/",
+                    wrap(views.console_action, action=slug),
+                    name=f"desk_handoffqueue_act_{slug}",
+                )
+                for slug in CONSOLE_ACTIONS
+            ],
             *[
                 path(
                     f"<uuid:conversation_id>/{action}/",

@@ -14,8 +14,16 @@ from conversations.models import Conversation, Message
 from desk.assignment import owned_counts
 from desk.models import AgentProfile, CannedResponse, ConversationNote, HandoffQueue
 from desk.permissions import display_name, work_queue_users
-from orders.models import Order
-from orders.selectors import orders_for_customer
+from orders.actions.ledger import ref_of
+from orders.models import ActionRecord, ExpediteOption, Order, ProductVariant, StorePolicy
+from orders.selectors import (
+    OrderLedger,
+    action_log_for_conversation,
+    order_ledger,
+    orders_for_customer,
+    orders_with_history_for_customer,
+    payment_methods_for_customer,
+)
 from pipeline.models import PipelineTrace
 
 TRANSCRIPT_LIMIT = 200
@@ -72,6 +80,61 @@ def customer_orders(*, conversation: Conversation, limit: int = 5) -> list[Order
     if conversation.customer_id is None:
         return []
     return orders_for_customer(customer_id=conversation.customer_id, limit=limit)
+
+
+def customer_orders_with_ledgers(
+    *, conversation: Conversation, limit: int = 5
+) -> list[tuple[Order, OrderLedger]]:
+    """The customer's orders, each with what was paid and refunded per method."""
+    if conversation.customer_id is None:
+        return []
+    orders = orders_with_history_for_customer(customer_id=conversation.customer_id, limit=limit)
+    return [(order, order_ledger(order)) for order in orders]
+
+
+def action_log(*, conversation_id: uuid.UUID | str) -> list[ActionRecord]:
+    return action_log_for_conversation(conversation_id=conversation_id)
+
+
+@dataclass(frozen=True)
+class ActionChoices:
+    """What the console's action forms offer, as (value, label) pairs: the ids are those the
+    services take (a row's external id, else its own id)."""
+
+    orders: list[tuple[str, str]]
+    items: list[tuple[str, str]]
+    variants: list[tuple[str, str]]
+    payment_methods: list[tuple[str, str]]
+    replacement_options: list[tuple[str, str]]
+    cancel_reasons: list[str]
+
+
+def action_choices(*, orders: list[Order], customer_id: int | None) -> ActionChoices:
+    if customer_id is None:
+        return ActionChoices([], [], [], [], [], [])
+    items, product_ids = [], set()
+    for order in orders:
+        for item in order.items.all():
+            product_ids.add(item.product_id)
+            if item.variant_id and not item.request:
+                label = f"{order.number}: {item.product.name}"
+                items.append((ref_of(item.variant), label))
+    variants = ProductVariant.objects.filter(product_id__in=product_ids, available=True)
+    options = ExpediteOption.objects.filter(kind=ExpediteOption.Kind.REPLACEMENT, active=True)
+    policy = StorePolicy.for_store_id(orders[0].store_id) if orders else StorePolicy.load()
+    return ActionChoices(
+        orders=[(o.number, f"{o.number} ({o.get_status_display().lower()})") for o in orders],
+        items=items,
+        variants=[
+            (ref_of(v), f"{v.product.name} {v.options_text} (${v.price})".replace("  ", " "))
+            for v in variants.select_related("product")
+        ],
+        payment_methods=[
+            (ref_of(m), str(m)) for m in payment_methods_for_customer(customer_id=customer_id)
+        ],
+        replacement_options=[(o.code, f"{o.name} (${o.cost})") for o in options],
+        cancel_reasons=list(policy.cancel_reasons),
+    )
 
 
 @dataclass(frozen=True)

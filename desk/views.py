@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any
 
@@ -23,10 +24,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from conversations.models import Conversation
-from desk import selectors, services
+from desk import actions, selectors, services
 from desk.models import HandoffQueue
 from desk.permissions import can_work_queue
 from desk.services import DeskRefused, HandoffResult
+from orders.actions.base import OVERRIDE_PERMISSION
+from orders.models import Address
 
 CONSOLE_TEMPLATE = "desk/console.html"
 View = Callable[..., HttpResponse]
@@ -61,12 +64,19 @@ def console(
     request: HttpRequest, conversation_id: uuid.UUID, *, site: admin.AdminSite
 ) -> HttpResponse:
     conversation = _conversation_or_404(conversation_id)
+    orders = selectors.customer_orders_with_ledgers(conversation=conversation)
     context = {
         **site.each_context(request),
         **_console_context(request, conversation),
         "title": f"Conversation with {_customer_label(conversation)}",
         "transcript": selectors.transcript(conversation_id=conversation.pk),
-        "orders": selectors.customer_orders(conversation=conversation),
+        "orders": orders,
+        "action_log": selectors.action_log(conversation_id=conversation.pk),
+        "choices": selectors.action_choices(
+            orders=[order for order, _ in orders], customer_id=conversation.customer_id
+        ),
+        "proposal_ids": {slug: actions.new_proposal_id() for slug in actions.CONSOLE_ACTIONS},
+        "may_override": request.user.has_perm(OVERRIDE_PERMISSION),
         "pipeline": selectors.pipeline_state(conversation_id=conversation.pk),
         "canned": selectors.canned_responses(),
         "ws_path": f"/ws/desk/conversations/{conversation.pk}/",
@@ -134,6 +144,86 @@ def console_reply(request: HttpRequest, conversation_id: uuid.UUID, **_: Any) ->
         "canned": selectors.canned_responses(),
     }
     return render(request, f"{CONSOLE_TEMPLATE}#reply_form", context)
+
+
+# Acting on the customer's orders.
+
+
+@require_POST
+@work_queue_required
+def console_action(
+    request: HttpRequest, conversation_id: uuid.UUID, *, action: str, **_: Any
+) -> HttpResponse:
+    conversation = _conversation_or_404(conversation_id)
+    try:
+        result = actions.console_action(
+            conversation_id=conversation.pk,
+            agent=request.user,
+            name=actions.CONSOLE_ACTIONS[action],
+            arguments=_ACTION_ARGUMENTS[action](request.POST),
+            proposal_id=request.POST.get("proposal_id", ""),
+            override=request.POST.get("override") == "1",
+        )
+    except DeskRefused as exc:
+        result = actions.ConsoleActionResult(False, str(exc))
+    if not request.htmx:
+        _flash(request, ok=result.ok, detail=result.detail)
+        return HttpResponseRedirect(console_url(conversation.pk))
+    response = render(request, f"{CONSOLE_TEMPLATE}#flash", {"result": result})
+    trigger_client_event(response, "desk:actions-changed")
+    if result.ok:  # fresh forms, with fresh proposal ids; a refused form keeps what was typed
+        trigger_client_event(response, "desk:action-done")
+    return response
+
+
+def _order_and(post: Any, **more: Any) -> dict[str, Any]:
+    order_id = post.get("order_id", "").strip()
+    if not order_id:
+        raise DeskRefused("Choose an order.")
+    return {"order_id": order_id, **more}
+
+
+def _refund_arguments(post: Any) -> dict[str, Any]:
+    try:
+        amount = Decimal(post.get("amount", "").strip())
+    except InvalidOperation:
+        amount = Decimal("0")
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise DeskRefused("Give the refund as an amount in dollars and cents, like 43.34.")
+    reason = post.get("reason", "").strip()
+    if not reason:
+        raise DeskRefused("Say why the refund is given; the customer's order history shows it.")
+    return _order_and(post, amount=amount, reason=reason[:200])
+
+
+def _chosen(post: Any, name: str, what: str) -> list[str]:
+    values = [v.strip() for v in post.getlist(name) if v.strip()]
+    if not values:
+        raise DeskRefused(f"Choose {what}.")
+    return values
+
+
+_ACTION_ARGUMENTS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "refund": _refund_arguments,
+    "replacement": lambda post: _order_and(
+        post, option_code=_chosen(post, "option_code", "a replacement option")[0]
+    ),
+    "cancel": lambda post: _order_and(post, reason=_chosen(post, "reason", "a reason")[0]),
+    "address": lambda post: _order_and(
+        post, **{f: post.get(f, "").strip()[:120] for f in Address.FIELDS}
+    ),
+    "return": lambda post: _order_and(
+        post,
+        item_ids=_chosen(post, "item_ids", "the items to return"),
+        payment_method_id=_chosen(post, "payment_method_id", "where the refund goes")[0],
+    ),
+    "exchange": lambda post: _order_and(
+        post,
+        item_ids=_chosen(post, "item_ids", "the item to exchange"),
+        new_item_ids=_chosen(post, "new_item_ids", "the item to send instead"),
+        payment_method_id=_chosen(post, "payment_method_id", "who pays the difference")[0],
+    ),
+}
 
 
 # The queue's buttons.

@@ -24,7 +24,8 @@ from conversations.models import Conversation, Message
 from desk.models import ConversationNote
 from ops.models import GoldenCase
 from ops.snapshot import ORDER, SHIPMENT
-from orders.models import Customer, Order, TrackingEvent
+from orders.models import ActionRecord, Customer, Order, TrackingEvent
+from orders.selectors import action_records_for_customer
 from orders.services import customer_store_data_erase
 from pipeline.models import PipelineTrace
 
@@ -75,11 +76,28 @@ def customer_export(*, customer_id: int) -> dict[str, Any]:
         "customer": _customer_json(customer),
         "orders": [_order_json(order) for order in orders],
         "conversations": [_conversation_json(c) for c in conversations],
+        "actions": [_action_json(r) for r in action_records_for_customer(customer_id=customer.pk)],
     }
 
 
 def customer_export_json(*, customer_id: int) -> str:
     return json.dumps(customer_export(customer_id=customer_id), cls=DjangoJSONEncoder, indent=2)
+
+
+def _action_json(record: ActionRecord) -> dict[str, Any]:
+    """What was done (or refused) on the customer's orders or account, by whom, when."""
+    return {
+        "name": record.name,
+        "status": record.status,
+        "order": record.order.number if record.order_id else None,
+        "actor": "bot" if record.actor_kind == ActionRecord.ActorKind.BOT else record.actor_name,
+        "conversation_id": record.conversation_id,
+        "arguments": record.arguments,
+        "result": record.result,
+        "refusal": record.refusal,
+        "policy_override": record.policy_override,
+        "created_at": record.created_at,
+    }
 
 
 def _customer_json(customer: Customer) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
@@ -13,6 +15,7 @@ from orders.models import (
     IdentityProof,
     Order,
     OrderItem,
+    Payment,
     PaymentMethod,
     Refund,
     StorePolicy,
@@ -50,6 +53,63 @@ def order_get_for_customer(*, customer_id: int, number: str) -> Order | None:
 
 def orders_for_customer(*, customer_id: int, limit: int = 10) -> list[Order]:
     return list(_order_detail_queryset().filter(customer_id=customer_id)[:limit])
+
+
+def orders_with_history_for_customer(*, customer_id: int, limit: int = 10) -> list[Order]:
+    """The customer's orders with their payment history (methods joined) and the actions carried
+    out on them, oldest first: what the console and the storefront show."""
+    return list(
+        Order.objects.select_related("customer__tier", "shipping_method")
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.select_related("product", "variant")),
+            "refunds",
+            Prefetch("shipments__events", queryset=TrackingEvent.objects.order_by("occurred_at")),
+            Prefetch("payments", queryset=Payment.objects.select_related("method")),
+            Prefetch(
+                "actions",
+                queryset=ActionRecord.objects.filter(status=ActionRecord.Status.DONE)
+                .select_related("agent")
+                .order_by("created_at", "pk"),
+                to_attr="done_actions",
+            ),
+        )
+        .filter(customer_id=customer_id)[:limit]
+    )
+
+
+@dataclass
+class MethodLedger:
+    method: PaymentMethod
+    paid: Decimal = Decimal("0.00")
+    refunded: Decimal = Decimal("0.00")
+    lines: list[Payment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OrderLedger:
+    """What an order was paid and refunded, in all and per method, from its payment history."""
+
+    paid: Decimal
+    refunded: Decimal
+    methods: list[MethodLedger]
+
+
+def order_ledger(order: Order) -> OrderLedger:
+    """From the order's payments (prefetched by orders_with_history_for_customer)."""
+    by_method: dict[int, MethodLedger] = {}
+    for payment in order.payments.all():
+        entry = by_method.setdefault(payment.method_id, MethodLedger(payment.method))
+        entry.lines.append(payment)
+        if payment.kind == Payment.Kind.PAYMENT:
+            entry.paid += payment.amount
+        else:
+            entry.refunded += payment.amount
+    methods = list(by_method.values())
+    return OrderLedger(
+        paid=sum((m.paid for m in methods), Decimal("0.00")),
+        refunded=sum((m.refunded for m in methods), Decimal("0.00")),
+        methods=methods,
+    )
 
 
 def order_exists(*, number: str) -> bool:
@@ -107,6 +167,42 @@ def action_records_for_conversation(*, conversation_id: uuid.UUID) -> list[Actio
             conversation_id=conversation_id, status=ActionRecord.Status.DONE
         ).order_by("created_at", "pk")
     )
+
+
+def action_log_for_conversation(*, conversation_id: uuid.UUID | str) -> list[ActionRecord]:
+    """Every action asked for in a conversation, done or refused, oldest first (the console)."""
+    return list(
+        ActionRecord.objects.filter(conversation_id=conversation_id)
+        .select_related("order")
+        .order_by("created_at", "pk")
+    )
+
+
+def action_records_for_customer(*, customer_id: int) -> list[ActionRecord]:
+    return list(
+        ActionRecord.objects.filter(customer_id=customer_id)
+        .select_related("order")
+        .order_by("created_at", "pk")
+    )
+
+
+def payment_method_by_ref(*, customer_id: int, ref: str) -> PaymentMethod | None:
+    """A saved method named as the action log names it: its external id, else its own id."""
+    methods = PaymentMethod.objects.filter(customer_id=customer_id)
+    found = methods.filter(external_id=ref).first()
+    if found is None and str(ref).isdigit():
+        found = methods.filter(external_id="", pk=int(ref)).first()
+    return found
+
+
+def order_original_method(*, order_id: int) -> PaymentMethod | None:
+    first = (
+        Payment.objects.filter(order_id=order_id, kind=Payment.Kind.PAYMENT)
+        .select_related("method")
+        .order_by("pk")
+        .first()
+    )
+    return first.method if first else None
 
 
 def refunds_for_customer(*, customer_id: int) -> list[Refund]:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from orders.models import Customer, Product
-from orders.selectors import orders_for_customer
+from orders.selectors import orders_with_history_for_customer
 
 
 def _signed_in_customer(request: HttpRequest) -> Customer | None:
@@ -24,7 +24,10 @@ def storefront(request: HttpRequest) -> HttpResponse:
     context = {
         "products": Product.objects.order_by("-stock", "name")[:8],
         "customer": customer,
-        "orders": orders_for_customer(customer_id=customer.pk, limit=5) if customer else [],
+        # Each with what was done on it (the action log): the customer sees what they were told.
+        "orders": (
+            orders_with_history_for_customer(customer_id=customer.pk, limit=5) if customer else []
+        ),
         "demo_customers": (
             Customer.objects.filter(user__isnull=False)
             .select_related("tier")

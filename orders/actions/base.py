@@ -32,14 +32,16 @@ class Actor:
 
     kind: str
     user: AbstractBaseUser | None = None
+    # The agent asked to waive the policy (the console's checkbox); the permission still decides.
+    override: bool = True
 
     @classmethod
     def bot(cls) -> Actor:
         return cls(ActionRecord.ActorKind.BOT)
 
     @classmethod
-    def agent(cls, user: AbstractBaseUser) -> Actor:
-        return cls(ActionRecord.ActorKind.AGENT, user)
+    def agent(cls, user: AbstractBaseUser, *, override: bool = True) -> Actor:
+        return cls(ActionRecord.ActorKind.AGENT, user, override)
 
     @property
     def name(self) -> str:
@@ -49,7 +51,7 @@ class Actor:
 
     @property
     def may_override(self) -> bool:
-        return self.user is not None and self.user.has_perm(OVERRIDE_PERMISSION)
+        return self.override and self.user is not None and self.user.has_perm(OVERRIDE_PERMISSION)
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,10 @@ def run_action(*, request: ActionRequest, lock: Callable[[], Target], apply: App
                 return done
             _check_owner(request, target)
             context = ActionContext(request.actor, StorePolicy.for_store_id(target.store_id))
+            # The list says what the bot may do alone; an agent is the person it hands the rest to.
             context.require_policy(
-                request.name in context.policy.bot_actions,
+                request.actor.kind != ActionRecord.ActorKind.BOT
+                or request.name in context.policy.bot_actions,
                 NEEDS_A_PERSON,
             )
             result = apply(target, context)

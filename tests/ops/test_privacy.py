@@ -17,6 +17,7 @@ from conversations.models import Conversation, Message
 from ops.models import GoldenCase
 from ops.privacy import ERASED_TEXT, customer_erase, customer_export
 from ops.roles import PRIVACY_OFFICERS
+from orders.actions import ActionRefused, Actor, issue_refund
 from orders.demo import FLAGSHIP_EMAIL, FLAGSHIP_ORDER
 from orders.models import Customer, Order
 from pipeline.models import PipelineTrace
@@ -72,6 +73,31 @@ def test_export_holds_profile_orders_and_conversations(
     assert conversation["csat"] == {"score": 5, "comment": "Sarah here, thanks so much!"}
     assert [m["sender"] for m in conversation["messages"]] == ["customer", "bot"]
     assert conversation["messages"][1]["text"] == answered.reply.text
+
+
+def test_export_holds_the_actions_on_the_customers_orders(sarah: Customer) -> None:
+    dana = User.objects.create_user("dana", first_name="Dana", is_staff=True)
+    issue_refund(
+        order_id=FLAGSHIP_ORDER,
+        amount=Decimal("43.34"),
+        reason="late parcel",
+        actor=Actor.agent(dana),
+        proposal_id="p1",
+    )
+    with pytest.raises(ActionRefused):
+        issue_refund(
+            order_id=FLAGSHIP_ORDER,
+            amount=Decimal("500.00"),
+            reason="late parcel",
+            actor=Actor.bot(),
+            proposal_id="p2",
+        )
+    data = json.loads(json.dumps(customer_export(customer_id=sarah.pk), default=str))
+    done, refused = data["actions"]
+    assert done["name"] == "issue_refund" and done["status"] == "done"
+    assert done["order"] == FLAGSHIP_ORDER and done["actor"] == "Dana"
+    assert done["result"]["amount"] == "43.34"
+    assert refused["status"] == "refused" and refused["actor"] == "bot" and refused["refusal"]
 
 
 def test_admin_export_downloads_a_json_file_only_with_the_permission(

@@ -165,8 +165,19 @@ def test_what_the_bot_may_not_do_alone_needs_an_agent(shop: Shop) -> None:
     policy.save()
     kwargs = {"order_id": shop.pending.number, "address": HOME, "proposal_id": "p1"}
     assert refused(modify_pending_order_address, actor=BOT, **kwargs) == NEEDS_A_PERSON
-    record = modify_pending_order_address(actor=Actor.agent(agent(may_override=True)), **kwargs)
-    assert record.policy_override
+    # The list is what the bot may do alone: an agent is the person, no override needed.
+    record = modify_pending_order_address(actor=Actor.agent(agent(may_override=False)), **kwargs)
+    assert not record.policy_override
+
+
+def test_an_agent_who_does_not_ask_to_override_is_held_to_the_policy(shop: Shop) -> None:
+    refused(
+        cancel_pending_order,
+        order_id=shop.pending.number,
+        reason="found it cheaper",
+        actor=Actor.agent(agent(may_override=True), override=False),
+        proposal_id="p1",
+    )
 
 
 # addresses

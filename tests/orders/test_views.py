@@ -25,6 +25,36 @@ def test_demo_sign_in_shows_the_customers_orders(
     assert b"Sarah Mitchell" in response.content and b"ORD-4521" in response.content
 
 
+def test_the_order_shows_what_was_done_on_it_and_by_whom(
+    client: Client, demo_store: object, settings
+) -> None:
+    from decimal import Decimal
+
+    from orders.actions import Actor, issue_refund, send_replacement_shipment
+
+    settings.DEMO_SIGN_IN = True
+    dana = User.objects.create_user("dana", first_name="Dana", is_staff=True)
+    issue_refund(
+        order_id="ORD-4521",
+        amount=Decimal("43.34"),
+        reason="late parcel",
+        actor=Actor.agent(dana),
+        proposal_id="p1",
+    )
+    replacement = send_replacement_shipment(
+        order_id="ORD-4521",
+        option_code="overnight-replacement",
+        actor=Actor.bot(),
+        proposal_id="p2",
+    )
+    sarah = Customer.objects.get(email="sarah.mitchell@example.com")
+    page = client.post(reverse("store:demo_sign_in"), {"customer": sarah.pk}, follow=True)
+    text = page.content.decode()
+    assert "Refund part of an order of $43.34" in text and "by Dana" in text
+    assert f"tracking {replacement.result['tracking_number']}" in text
+    assert "by the assistant" in text
+
+
 def test_demo_sign_in_is_off_unless_enabled(client: Client, demo_store: object, settings) -> None:
     settings.DEMO_SIGN_IN = False
     sarah = Customer.objects.get(email="sarah.mitchell@example.com")
