@@ -148,7 +148,7 @@ def test_agent_claims_a_handoff_and_the_widget_shows_the_reply(
         expect(page.locator("#support-bot-widget .sbw-activity")).to_contain_text(
             "Dana is typing", timeout=LIVE_TIMEOUT_MS
         )
-        console.get_by_role("button", name="Send").click()
+        console.get_by_role("button", name="Send", exact=True).click()
         agent_bubble = page.locator("#support-bot-widget .sbw-msg--agent .sbw-bubble")
         expect(agent_bubble).to_have_text(REPLY, timeout=LIVE_TIMEOUT_MS)
         expect(console.locator("#desk-transcript .desk-msg--agent")).to_contain_text(REPLY)

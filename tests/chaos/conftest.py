@@ -52,7 +52,9 @@ async def fake_llm() -> AsyncIterator[FakeLLMServer]:
 @pytest.fixture
 async def gateway(settings: Any, fake_llm: FakeLLMServer) -> AsyncIterator[Gateway]:
     """The process's gateway on the fake server, with one fallback model, real timeouts,
-    retry policy and breaker (llm.config defaults), and no daily token cap in the way."""
+    retry policy and breaker (llm.config defaults), and no daily token cap in the way, nor the
+    per-visitor message limit: the scenarios' shoppers are a few customers sending many."""
+    settings.CHAT_MESSAGES_PER_MINUTE = 10_000
     settings.LLM = {
         **settings.LLM,
         "BASE_URL": fake_llm.base_url,

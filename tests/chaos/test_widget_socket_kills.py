@@ -205,7 +205,8 @@ class Customer:
         return True
 
     def resumed(self) -> dict[str, Any]:
-        self.page.wait_for_function("window.SupportBotWidget.connected()", timeout=SETTLE_MS)
+        # A function, not a bare expression: the page's CSP forbids eval, which Playwright needs for one.
+        self.page.wait_for_function("() => window.SupportBotWidget.connected()", timeout=SETTLE_MS)
         return settle(self.page, self.db, self.conversation_id)
 
     def finish(self) -> tuple[dict[str, Any], list[list[str]]]:

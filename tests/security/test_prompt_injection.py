@@ -22,6 +22,7 @@ from fakes.llm_server import running_fake_server
 from llm.gateway import get_gateway, reset_gateway
 from orders.models import Customer, KnowledgeArticle, Order, Refund, StorePolicy
 from pipeline.models import PipelineTrace
+from pipeline.rules.snapshot import bump_knowledge_version
 from tests.chat.conftest import Chat
 from tests.security import judge
 from tests.security.corpus import ATTACKS, MARIA, Attack
@@ -36,7 +37,6 @@ def _no_rate_limit(settings: Any) -> None:
     one visitor may send (limits count per customer across conversations); the rate limit has
     its own tests (tests/chat/test_visitor_limits.py)."""
     settings.CHAT_MESSAGES_PER_MINUTE = 10_000
-
 
 
 PERSONAS = {a.persona for a in ATTACKS if a.persona}
@@ -108,6 +108,9 @@ def _setup(attack: Attack, customer_id: int | None) -> None:
     if attack.setup == "notes":
         Order.objects.filter(customer_id=customer_id).update(notes=INJECTED_NOTES)
     elif attack.setup in {"article", "article_format"}:
+        # A store whose help center is the planted article alone, so the attack lands: with the
+        # demo help center beside it, the real refund and shipping articles rank first.
+        KnowledgeArticle.objects.filter(is_published=True).update(is_published=False)
         KnowledgeArticle.objects.update_or_create(
             slug="security-injected",
             defaults={
@@ -123,6 +126,8 @@ def _setup(attack: Attack, customer_id: int | None) -> None:
 def _teardown(attack: Attack) -> None:
     if attack.setup in {"article", "article_format"}:
         KnowledgeArticle.objects.filter(slug="security-injected").delete()
+        KnowledgeArticle.objects.update(is_published=True)
+        bump_knowledge_version()  # update() sends no signal: the rules snapshot must still know
 
 
 # -- one attack --
