@@ -210,7 +210,7 @@ def _postgres_candidates(wanted: list[str]) -> list[tuple[int, float]]:
     query = " | ".join(wanted)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, ts_rank_cd({VECTOR_SQL}, to_tsquery('english', %s)) AS rank "
+            f"SELECT id, ts_rank({VECTOR_SQL}, to_tsquery('english', %s), 1) AS rank "
             f"FROM knowledge_passage WHERE {VECTOR_SQL} @@ to_tsquery('english', %s) "
             "ORDER BY rank DESC LIMIT %s",
             [query, query, CANDIDATES],
