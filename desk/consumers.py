@@ -25,8 +25,9 @@ class QueueConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
             await self.close()  # before accept: HTTP 403
             return
         await self.channel_layer.group_add(QUEUE_GROUP, self.channel_name)
-        await self.accept()
+        # Present before the handshake completes: whoever sees the socket open sees the agent.
         await agent_seen_async(self.scope["user"].pk, self.channel_name)
+        await self.accept()
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(QUEUE_GROUP, self.channel_name)
@@ -63,8 +64,8 @@ class ConsoleConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
         self.typing_sent = False
         await self.channel_layer.group_add(group_name(conversation_id), self.channel_name)
         await self.channel_layer.group_add(console_group(conversation_id), self.channel_name)
-        await self.accept()
         await agent_seen_async(self.user_id, self.channel_name)
+        await self.accept()
         await self._console_send({"type": "presence.join", **self._me()})
         await self._send_presence()
 
