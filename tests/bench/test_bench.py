@@ -144,3 +144,10 @@ def test_the_whole_suite_runs_quick_with_every_section_and_its_artifacts(tmp_pat
     markdown = (tmp_path / "bench.md").read_text()
     for name in discovered:
         assert f"| {name} |" in markdown
+
+
+def test_every_section_gets_a_line_in_the_table_even_when_no_rule_reads_its_figures():
+    from bench.report import section_rows
+
+    rows = section_rows("odd", {"duration_s": 1.5, "count": 3, "shape": {"a": 1}})
+    assert [(r.section, r.figure, r.value) for r in rows] == [("odd", "ran", "1.5 s, see bench.json")]
