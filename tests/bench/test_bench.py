@@ -150,4 +150,6 @@ def test_every_section_gets_a_line_in_the_table_even_when_no_rule_reads_its_figu
     from bench.report import section_rows
 
     rows = section_rows("odd", {"duration_s": 1.5, "count": 3, "shape": {"a": 1}})
-    assert [(r.section, r.figure, r.value) for r in rows] == [("odd", "ran", "1.5 s, see bench.json")]
+    assert [(r.section, r.figure, r.value) for r in rows] == [
+        ("odd", "ran", "1.5 s, see bench.json")
+    ]

@@ -28,9 +28,7 @@ def test_the_section_times_the_import_and_each_action_quickly() -> None:
     figures = json.loads(out.getvalue())["sections"]["tau2"]
     assert figures["import_fresh"] and figures["orders"] > 0 and figures["import_s"] > 0
     assert figures["actions"]["cancel_pending_order"]["n"] > 0
-    assert all(
-        a["p99_ms"] >= a["p95_ms"] >= a["p50_ms"] > 0 for a in figures["actions"].values()
-    )
+    assert all(a["p99_ms"] >= a["p95_ms"] >= a["p50_ms"] > 0 for a in figures["actions"].values())
     import_row, *action_rows = figures["headline"]
     assert import_row["met"] is (figures["import_s"] < tau2.IMPORT_TARGET_S)
     assert len(action_rows) == len(figures["actions"])
