@@ -18,6 +18,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from chat.decisions import ProposalNotFound, decision_apply
 from chat.limits import LimitHit, budget_check, budget_key, rate_limit_take
 from chat.schedule import reply_schedule
 from conversations.live import (
@@ -27,6 +28,7 @@ from conversations.live import (
     stream_buffers_get,
 )
 from conversations.models import MAX_MESSAGE_CHARS, Message
+from conversations.proposals import proposal_open_get
 from conversations.selectors import (
     conversation_get,
     customer_message_find,
@@ -208,12 +210,18 @@ class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
             for delta in buffered_delta_frames(buffer):
                 await self.send_frame(delta)
         # Guarantee 8: after the history, where the customer stands with the people, so a
-        # reloaded widget shows "queued" or the agent's name and not the bot's promise again.
+        # reloaded widget shows "queued" or the agent's name and not the bot's promise again,
+        # and the proposal still waiting for an answer, so its card is back.
         handoff = await database_sync_to_async(handoff_state_get)(
             conversation_id=self.conversation_id
         )
         if handoff is not None:
             await self.send_json(handoff.frame())
+        waiting_proposal = await database_sync_to_async(proposal_open_get)(
+            conversation_id=self.conversation_id
+        )
+        if waiting_proposal is not None:
+            await self.send_json(waiting_proposal.frame())
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
         active = frame.get("active")
@@ -237,6 +245,18 @@ class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
             conversation_id=self.conversation_id, score=score, comment=comment
         )
 
+    async def on_decision(self, frame: dict[str, Any]) -> None:
+        proposal_id, accept = frame.get("proposal_id"), frame.get("accept")
+        if not _is_text(proposal_id) or not isinstance(accept, bool):
+            raise FrameInvalid("a decision needs a proposal_id and accept true or false")
+        try:
+            # Its frames (proposal_closed, the bot's follow-up) reach every socket on commit.
+            await database_sync_to_async(decision_apply)(
+                conversation_id=self.conversation_id, proposal_id=proposal_id, accept=accept
+            )
+        except ProposalNotFound:
+            raise FrameInvalid("no such proposal in this conversation") from None
+
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await self.send_json({"type": "pong"})
 
@@ -246,6 +266,7 @@ class ChatConsumer(ClosesOnLayerGap, AsyncWebsocketConsumer):
         "typing": on_typing,
         "handoff_request": on_handoff_request,
         "csat": on_csat,
+        "decision": on_decision,
         "ping": on_ping,
     }
 

@@ -9,6 +9,8 @@ hangs still ends in an honest reply and a place in the human queue.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime as dt
 import logging
 import time
 import uuid
@@ -92,11 +94,20 @@ class _Stream:
 
 
 async def respond_to_message(
-    *, message_id: str, publish: Publish, timeout_s: float | None = None
+    *,
+    message_id: str,
+    publish: Publish,
+    timeout_s: float | None = None,
+    now: dt.datetime | None = None,
 ) -> None:
+    """`now` is the clock a replayed case runs on (chat.dialogues); None: the real time."""
     turn = await sync_to_async(turn_load)(message_id=message_id)
     if turn is None:
         return
+    if now is not None:
+        turn = dataclasses.replace(
+            turn, pipeline_input=dataclasses.replace(turn.pipeline_input, now=now)
+        )
     if turn.record.existing_reply is not None:
         await publish(message_frame(turn.record.existing_reply))
         return

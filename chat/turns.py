@@ -13,6 +13,7 @@ from django.db import transaction
 
 from conversations.live import publish_on_commit
 from conversations.models import Message
+from conversations.proposals import proposal_open, state_save
 from conversations.selectors import TurnRecord, message_frame, turn_record
 from conversations.services import (
     conversation_language_set,
@@ -63,8 +64,9 @@ def turn_load(*, message_id: str) -> Turn | None:
 
 
 def reply_persist(*, turn: Turn, outcome: RunOutcome) -> ReplyWrite:
-    """Write the outcome. Its `message` frame, then any `handoff` frame, go to the customer's
-    sockets when this commits; the caller has already flushed the reply's deltas."""
+    """Write the outcome. Its `message` frame, then any `proposal` or `handoff` frame, go to the
+    customer's sockets when this commits; the caller has already flushed the reply's deltas.
+    The flows' state is saved in the same transaction, so a restart resumes where it stood."""
     done = outcome.done
     handoff_reason = (
         "the assistant failed: " + outcome.error if done is None else done.handoff_reason
@@ -102,6 +104,17 @@ def reply_persist(*, turn: Turn, outcome: RunOutcome) -> ReplyWrite:
             )
         )
         frames = [frame]
+        if done is not None and done.flow_state is not None:
+            state_save(conversation_id=turn.conversation_id, data=done.flow_state)
+        if done is not None and done.proposal is not None and not handoff_reason:
+            proposal = proposal_open(
+                conversation_id=turn.conversation_id,
+                name=done.proposal.name,
+                arguments=done.proposal.args,
+                summary=done.proposal.summary,
+                reply_to_id=write.message.pk,
+            )
+            frames.append(proposal.frame())
         if handoff_reason:
             state = handoff_enqueue(
                 conversation_id=turn.conversation_id,

@@ -46,6 +46,14 @@ class Conversation(models.Model):
         related_name="conversations",
         help_text="Signed in, or verified in chat by order number and e-mail.",
     )
+    store = models.ForeignKey(
+        "orders.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The store whose widget it started in; empty means the demo store.",
+    )
     verified_in_chat = models.BooleanField(default=False)
     visitor_key = models.CharField(
         max_length=64,
@@ -157,3 +165,84 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.sender}: {self.text[:60]}"
+
+
+class ConversationState(models.Model):
+    """Where the conversation stands between turns, written by the pipeline's flows
+    (pipeline/flows/state.py gives it its shape): the verified identity, the orders in focus,
+    the open requests with their filled and missing slots, what the bot offered last. One row
+    per conversation, saved with the bot's reply, so it survives reconnects and restarts."""
+
+    conversation = models.OneToOneField(
+        Conversation, primary_key=True, on_delete=models.CASCADE, related_name="state"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"state of {self.conversation_id}"
+
+
+class Proposal(models.Model):
+    """A write action the bot put to the customer (contract guarantee 7): carried out only once
+    the customer accepts this exact proposal, by the widget's `decision` frame or a typed yes,
+    and at most once (its id is the action's idempotency key)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Waiting for the customer"
+        ACCEPTED = "accepted", "Accepted"  # decided, the action not yet through (a moment)
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        DONE = "done", "Done"
+        FAILED = "failed", "Refused by the store's rules"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="proposals"
+    )
+    reply_to = models.ForeignKey(
+        Message,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The bot message that put the proposal.",
+    )
+    name = models.CharField(max_length=40, help_text="The action (orders.models.ActionName).")
+    arguments = models.JSONField(default=dict)
+    summary = models.CharField(max_length=400, help_text="What the customer was asked.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    detail = models.CharField(max_length=400, blank=True, help_text="The result or refusal.")
+    action = models.ForeignKey(
+        "orders.ActionRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation"], condition=Q(state="open"), name="proposal_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.state})"
+
+    def frame(self) -> dict[str, object]:
+        return {
+            "type": "proposal",
+            "proposal_id": str(self.pk),
+            "reply_to": str(self.reply_to_id) if self.reply_to_id else None,
+            "action": {"name": self.name, "args": self.arguments},
+            "summary": self.summary,
+        }
+
+    def closed_frame(self) -> dict[str, object]:
+        return {
+            "type": "proposal_closed",
+            "proposal_id": str(self.pk),
+            "state": self.state,
+            "detail": self.detail,
+        }

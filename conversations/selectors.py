@@ -119,6 +119,7 @@ class TurnRecord:
     language: str  # the conversation's so far; "" before any message showed one
     existing_reply: Message | None
     earlier_texts: tuple[str, ...]
+    store_id: int | None = None  # None: the demo store
 
 
 # turn_record runs once per customer message. Its two reads are hand-written: through the ORM
@@ -128,6 +129,7 @@ _TURN_SQL = (
     f"SELECT m.{sql_name(_M, 'seq')}, m.{sql_name(_M, 'text')}, c.{sql_name(_C, 'id')},"
     f" c.{sql_name(_C, 'customer')}, c.{sql_name(_C, 'verified_in_chat')},"
     f" c.{sql_name(_C, 'status')}, c.{sql_name(_C, 'visitor_key')}, c.{sql_name(_C, 'language')},"
+    f" c.{sql_name(_C, 'store')},"
     f" (SELECT r.{sql_name(_M, 'id')} FROM {sql_name(_M)} r"
     f"  WHERE r.{sql_name(_M, 'reply_to')} = m.{sql_name(_M, 'id')}"
     f"  AND r.{sql_name(_M, 'sender')} = %s)"
@@ -152,7 +154,7 @@ def turn_record(*, message_id: uuid.UUID | str) -> TurnRecord | None:
         if row is None:
             return None
         seq, text, conversation_key, customer_id, verified, status = row[:6]
-        visitor_key, language, reply_key = row[6:]
+        visitor_key, language, store_id, reply_key = row[6:]
         cursor.execute(_EARLIER_SQL, [conversation_key, customer, seq])
         earlier = tuple(earlier_text for (earlier_text,) in cursor.fetchall())
     return TurnRecord(
@@ -165,6 +167,7 @@ def turn_record(*, message_id: uuid.UUID | str) -> TurnRecord | None:
         status=status,
         visitor_key=visitor_key,
         language=language,
+        store_id=store_id,
         existing_reply=Message.objects.get(pk=reply_key) if reply_key is not None else None,
         earlier_texts=earlier,
     )

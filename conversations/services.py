@@ -31,13 +31,17 @@ def token_hash(token: str) -> str:
 
 
 def conversation_create(
-    *, customer: Customer | None, visitor_key: str = ""
+    *, customer: Customer | None, visitor_key: str = "", store_id: int | None = None
 ) -> tuple[Conversation, str]:
     """Start a conversation; returns it with its bearer token, which is stored only as a hash.
-    `visitor_key` is whom its limits count against; blank, they count per conversation."""
+    `visitor_key` is whom its limits count against; blank, they count per conversation. The
+    store is the customer's, else the one given (a visitor who is still anonymous)."""
     token = secrets.token_urlsafe(32)
     conversation = Conversation.objects.create(
-        customer=customer, token_hash=token_hash(token), visitor_key=visitor_key
+        customer=customer,
+        store_id=customer.store_id if customer is not None else store_id,
+        token_hash=token_hash(token),
+        visitor_key=visitor_key,
     )
     return conversation, token
 

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 
+from conversations.proposals import state_load
 from conversations.selectors import TurnRecord
 from llm.budget import RequestBudget
 from llm.gateway import Gateway, get_gateway
 from llm.types import ChatRequest
 from pipeline import prompts
+from pipeline.flows import FlowContext, FlowReply, flow_turn
 from pipeline.offline.language import read_language
 from pipeline.rules import snapshot as cache
 from pipeline.rules.actions import ActionFailed, execute_plan_actions
@@ -84,6 +86,7 @@ class PipelineInput:
     # conversations started before visitors were recorded (then per customer or conversation).
     visitor_key: str = ""
     language: str = ""  # the conversation's so far; "" before any message showed one
+    store_id: int | None = None  # the conversation's store; None: the demo store
 
 
 _ORDER_REF = re.compile(r"(?:ORD-?|#|order\s+(?:number\s+|no\.?\s*)?)(\d{3,12})", re.IGNORECASE)
@@ -106,6 +109,7 @@ def pipeline_input_for(turn: TurnRecord) -> PipelineInput:
         failure_streak=streaks.failures,
         visitor_key=turn.visitor_key,
         language=turn.language,
+        store_id=turn.store_id,
     )
 
 
@@ -146,6 +150,11 @@ async def run_pipeline(
         language=read_language(given.text) or given.language or "en",
     )
     yield StageStatus("intent", STATUS_TEXT["intent"])
+    flowed = await _flow_turn(run)
+    if flowed is not None:
+        for event in flowed:
+            yield event
+        return
     intent, mentions = await _read_message(run)
     route = choose_lane(
         intent=intent,
@@ -175,6 +184,46 @@ async def run_pipeline(
         return
     async for event in _full_lane(run, route, intent, retrieved):
         yield event
+
+
+async def _flow_turn(run: _Run) -> list[PipelineEvent] | None:
+    """The flows answer first: an open request or proposal, or a new request they know. None:
+    no flow takes the message, and the lanes below answer it."""
+    started = time.perf_counter()
+    context = FlowContext(
+        conversation_id=run.given.conversation_id,
+        customer_id=run.given.customer_id,
+        now=run.now,
+        language=run.language,
+        store_id=run.given.store_id,
+    )
+    reply = await sync_to_async(_flow_step)(context, run.given.text)
+    if reply is None:
+        return None
+    run.stages.append(
+        no_model_trace("flows", (time.perf_counter() - started) * 1000, StageDetail())
+    )
+    intent = IntentResult(primary=reply.intent, secondary=(), confidence=1.0, source="offline")
+    done = ReplyDone(
+        text=reply.text,
+        lane="human" if reply.handoff_reason else "full",
+        intent=intent,
+        handoff_reason=reply.handoff_reason,
+        degraded=False,
+        facts=None,
+        plan=None,
+        stages=tuple(run.stages),
+        verified_customer_id=reply.verified_customer_id,
+        language=run.language,
+        proposal=reply.proposal,
+        flow_state=reply.state,
+    )
+    return [ReplyDelta(reply.text), done]
+
+
+def _flow_step(context: FlowContext, text: str) -> FlowReply | None:
+    state = state_load(conversation_id=context.conversation_id)
+    return flow_turn(context=context, text=text, state=state)
 
 
 async def _read_message(run: _Run) -> tuple[IntentResult, Mentions]:

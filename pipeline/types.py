@@ -310,6 +310,15 @@ class ReplyDelta:
 
 
 @dataclass(frozen=True)
+class ProposalDraft:
+    """A write action the reply puts to the customer; chat.turns opens it with the reply."""
+
+    name: str
+    args: dict[str, Any]
+    summary: str
+
+
+@dataclass(frozen=True)
 class ReplyDone:
     text: str
     lane: Lane
@@ -322,6 +331,10 @@ class ReplyDone:
     verified_customer_id: int | None
     cached: bool = False
     language: str = "en"  # what the reply was written in; the conversation keeps it
+    proposal: ProposalDraft | None = None
+    # The flows' state after this turn (pipeline.flows.state), saved with the reply; None: the
+    # run did not touch it.
+    flow_state: dict[str, Any] | None = None
 
 
 PipelineEvent = StageStatus | ReplyDelta | ReplyDone
