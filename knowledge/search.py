@@ -5,7 +5,10 @@ best of them answers the question at all.
 The relevance is the share of the question's words, weighted by how rare each is in the
 knowledge base (IDF), that the passage or its article's title contains; a missing word that
 names another article's topic (it is in some title, heading or keywords) counts TOPIC_WEIGHT
-times. A question about cleaning a jacket shares "jacket" with the size guide but not "clean",
+times. It is averaged (BODY_WEIGHT) with the same share over the passage without its article's
+title: a title says what the article is about, not that this passage says anything about what
+was asked, so "a size guide for kids clothes" matching only the clothing size guide's title
+scores lower than a question its text answers. A question about cleaning a jacket shares "jacket" with the size guide but not "clean",
 the topic of the kitchen-care article, so it stays under RELEVANCE_THRESHOLD and the bot says it
 has no article on that instead of quoting a wrong one.
 """
@@ -23,15 +26,17 @@ from knowledge.models import Passage
 # Chosen on the tuning questions (knowledge/data/questions_tune.csv) with
 # `manage.py eval_knowledge knowledge/data/questions_tune.csv --choose`: the value that
 # maximises correct answers plus correct refusals; the held-out figures are in docs/benchmarks.md.
-RELEVANCE_THRESHOLD = 0.45
+RELEVANCE_THRESHOLD = 0.46
 TOPIC_WEIGHT = 2.0
+BODY_WEIGHT = 0.5
 HEAD_WEIGHT = 0.3
 OWN_WEIGHT = 0.3
 RANK_WEIGHT = 0.3
 CANDIDATES = 30
 MAX_POSTINGS = 1000
 
-# Words that carry no topic in a customer's question.
+# Words that carry no topic in a customer's question: function words, contractions as they are
+# typed without the apostrophe, and verbs too general to name what is asked about.
 _STOPWORD_TEXT = """
 a about after again all also am an and any anything are as at be been before being but by
 can could did do does doing for from get gets getting got had has have having hello help
@@ -39,6 +44,11 @@ hey hi how i if in into is it its just know let like long many me much my need o
 our please possible question so some someone something sometimes tell than thank thanks
 that the their them then there these they thing things this those to too up us use want was
 way we were what whats when where which while who why will with would yes you your
+already yet now still ever really only very should shall might must may
+say says said make makes made take takes took put puts see sees saw come comes came go goes went
+find finds give gives
+didnt doesnt dont wasnt hasnt isnt arent cant wont havent werent shouldnt couldnt wouldnt
+im ive youre thats theres
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
@@ -53,6 +63,7 @@ class IndexedPassage:
     terms: frozenset[str]  # stems of title, keywords, heading and text
     head: frozenset[str]  # stems of title, keywords and heading
     own: frozenset[str]  # stems of the passage's own heading and text
+    body: frozenset[str] = frozenset()  # stems of all but the article's title
     source: str = ""  # where the article was imported from (knowledge.models.ArticleSource)
 
 
@@ -115,8 +126,9 @@ def passage_index() -> PassageIndex:
         head = frozenset(terms(f"{title} {keywords} {heading}"))
         own = frozenset(terms(f"{heading} {text}"))
         found = head | own
+        body = own | frozenset(terms(keywords))
         passages[pk] = IndexedPassage(
-            pk, slug, title, heading, text, found, head, own, source or ""
+            pk, slug, title, heading, text, found, head, own, body=body, source=source or ""
         )
         for term in found:
             df[term] = df.get(term, 0) + 1
@@ -144,7 +156,9 @@ def search(*, query: str, index: PassageIndex, limit: int = 3) -> list[Hit]:
         if passage is None:  # saved after the index was taken
             continue
         found = sum(w for t, w in weights.items() if t in passage.terms)
-        relevance = found / (found + sum(w for t, w in missing.items() if t not in passage.terms))
+        relevance = (1 - BODY_WEIGHT) * _share(weights, missing, passage.terms) + (
+            BODY_WEIGHT * _share(weights, missing, passage.body)
+        )
         in_terms = found / total
         in_head = sum(w for t, w in weights.items() if t in passage.head) / total
         in_own = sum(w for t, w in weights.items() if t in passage.own) / total
@@ -156,6 +170,14 @@ def search(*, query: str, index: PassageIndex, limit: int = 3) -> list[Hit]:
             best[passage.slug] = (order, Hit(passage, relevance, rank))
     ordered = sorted(best.values(), key=lambda item: (-item[0], item[1].passage.slug))
     return [hit for _, hit in ordered[:limit]]
+
+
+def _share(weights: dict[str, float], missing: dict[str, float], found_in: frozenset[str]) -> float:
+    """The weight of the question's words found in `found_in`, over that plus the (topic-
+    weighted) weight of those missing from it."""
+    found = sum(w for t, w in weights.items() if t in found_in)
+    lost = sum(w for t, w in missing.items() if t not in found_in)
+    return found / (found + lost) if found else 0.0
 
 
 def confident(hits: list[Hit], threshold: float = RELEVANCE_THRESHOLD) -> Hit | None:
