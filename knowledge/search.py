@@ -11,17 +11,26 @@ was asked, so "a size guide for kids clothes" matching only the clothing size gu
 scores lower than a question its text answers. A question about cleaning a jacket shares "jacket" with the size guide but not "clean",
 the topic of the kitchen-care article, so it stays under RELEVANCE_THRESHOLD and the bot says it
 has no article on that instead of quoting a wrong one.
+
+With an embedding model (llm.embeddings), the engine's candidates are also ordered by how close
+their meaning is to the question's (hybrid ranking); the relevance, and so the decision to
+decline, stays on words, where its threshold was chosen.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from dataclasses import dataclass
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import connection
 
 from knowledge.models import Passage
+from llm.embeddings import Embedder, Vector, cosine
 
 # Chosen on the tuning questions (knowledge/data/questions_tune.csv) with
 # `manage.py eval_knowledge knowledge/data/questions_tune.csv --choose`: the value that
@@ -34,6 +43,11 @@ OWN_WEIGHT = 0.3
 RANK_WEIGHT = 0.3
 CANDIDATES = 30
 MAX_POSTINGS = 1000
+# The weight of meaning (cosine of question and passage) in the order, beside the words' shares
+# (up to 1.9 together). Not tuned: the project has no embedding model offline to tune it on.
+EMBED_WEIGHT = 0.5
+VECTOR_TTL_S = 30 * 24 * 3600
+MEMO_SIZE = 50_000
 
 # Words that carry no topic in a customer's question: function words, contractions as they are
 # typed without the apostrophe, and verbs too general to name what is asked about.
@@ -75,6 +89,8 @@ class PassageIndex:
     passages: dict[int, IndexedPassage]
     df: dict[str, int]
     topics: frozenset[str] = frozenset()  # every word of a title, heading or keywords
+    vectors: Mapping[int, Vector] = field(default_factory=dict)  # passage id -> its embedding
+    embedder: Embedder | None = None  # embeds questions when there are vectors
 
     @property
     def size(self) -> int:
@@ -116,7 +132,7 @@ def stem(word: str) -> str:
     return word.removesuffix("e") if len(word) > 4 else word
 
 
-def passage_index() -> PassageIndex:
+def passage_index(embedder: Embedder | None = None) -> PassageIndex:
     passages = {}
     df: dict[str, int] = {}
     rows = Passage.objects.filter(article__is_published=True).values_list(
@@ -133,7 +149,58 @@ def passage_index() -> PassageIndex:
         for term in found:
             df[term] = df.get(term, 0) + 1
     topics = frozenset().union(*(p.head for p in passages.values()))
-    return PassageIndex(passages, df, topics)
+    vectors = passage_vectors(passages, embedder) if embedder is not None else {}
+    return PassageIndex(passages, df, topics, vectors, embedder if vectors else None)
+
+
+def passage_vectors(
+    passages: Mapping[int, IndexedPassage], embedder: Embedder
+) -> dict[int, Vector]:
+    """Every passage's embedding: from this process's memo or the shared cache where its text
+    was embedded before (keyed by the model and the text, so an edited passage is embedded
+    again), else from the endpoint; {} if the endpoint fails. The rules snapshot rebuilds the
+    index every half minute, so the memo keeps that from reading every vector again."""
+    keys = {pk: _vector_key(embedder.model, _embedded_text(p)) for pk, p in passages.items()}
+    vectors = {pk: _MEMO[key] for pk, key in keys.items() if key in _MEMO}
+    unseen = [key for pk, key in keys.items() if pk not in vectors]
+    found = cache.get_many(unseen) if unseen else {}
+    vectors |= {pk: _vector(found[key]) for pk, key in keys.items() if key in found}
+    missing = [pk for pk in passages if pk not in vectors]
+    if missing:
+        made = embedder.embed([_embedded_text(passages[pk]) for pk in missing])
+        if made is None:
+            return {}
+        vectors.update(zip(missing, made, strict=True))
+        cache.set_many(
+            {keys[pk]: vector.tobytes() for pk, vector in zip(missing, made, strict=True)},
+            timeout=VECTOR_TTL_S,
+        )
+    if len(_MEMO) + len(keys) > MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO.update({keys[pk]: vector for pk, vector in vectors.items()})
+    return vectors
+
+
+_MEMO: dict[str, Vector] = {}
+
+
+def forget_vectors() -> None:
+    """Empty this process's memo of passage vectors (as a new process starts)."""
+    _MEMO.clear()
+
+
+def _embedded_text(passage: IndexedPassage) -> str:
+    return f"{passage.title}\n{passage.heading}\n{passage.text}".strip()
+
+
+def _vector_key(model: str, text: str) -> str:
+    return "knowledge:vector:" + hashlib.sha256(f"{model}|{text}".encode()).hexdigest()[:32]
+
+
+def _vector(raw: bytes) -> Vector:
+    vector = array("f")
+    vector.frombytes(raw)
+    return vector
 
 
 def search(*, query: str, index: PassageIndex, limit: int = 3) -> list[Hit]:
@@ -150,6 +217,7 @@ def search(*, query: str, index: PassageIndex, limit: int = 3) -> list[Hit]:
     missing = {t: w * (TOPIC_WEIGHT if t in index.topics else 1.0) for t, w in weights.items()}
     total = sum(weights.values())
     top_rank = max((rank for _, rank in ranked), default=0.0) or 1.0
+    meaning = _meaning(query, [pk for pk, _ in ranked], index)
     best: dict[str, tuple[float, Hit]] = {}
     for pk, rank in ranked:
         passage = index.passages.get(pk)
@@ -163,13 +231,28 @@ def search(*, query: str, index: PassageIndex, limit: int = 3) -> list[Hit]:
         in_head = sum(w for t, w in weights.items() if t in passage.head) / total
         in_own = sum(w for t, w in weights.items() if t in passage.own) / total
         order = (
-            in_terms + HEAD_WEIGHT * in_head + OWN_WEIGHT * in_own + RANK_WEIGHT * rank / top_rank
+            in_terms
+            + HEAD_WEIGHT * in_head
+            + OWN_WEIGHT * in_own
+            + RANK_WEIGHT * rank / top_rank
+            + EMBED_WEIGHT * meaning.get(pk, 0.0)
         )
         held = best.get(passage.slug)
         if held is None or order > held[0]:
             best[passage.slug] = (order, Hit(passage, relevance, rank))
     ordered = sorted(best.values(), key=lambda item: (-item[0], item[1].passage.slug))
     return [hit for _, hit in ordered[:limit]]
+
+
+def _meaning(query: str, candidates: list[int], index: PassageIndex) -> dict[int, float]:
+    """The cosine of the question's embedding with each candidate's; {} without embeddings (or
+    when the endpoint fails now: the words still rank)."""
+    if index.embedder is None or not index.vectors or not candidates:
+        return {}
+    embedded = index.embedder.embed([query])
+    if not embedded:
+        return {}
+    return {pk: cosine(embedded[0], index.vectors[pk]) for pk in candidates if pk in index.vectors}
 
 
 def _share(weights: dict[str, float], missing: dict[str, float], found_in: frozenset[str]) -> float:
