@@ -8,9 +8,10 @@ names another article's topic (it is in some title, heading or keywords) counts 
 times. It is averaged (BODY_WEIGHT) with the same share over the passage without its article's
 title: a title says what the article is about, not that this passage says anything about what
 was asked, so "a size guide for kids clothes" matching only the clothing size guide's title
-scores lower than a question its text answers. A question about cleaning a jacket shares "jacket" with the size guide but not "clean",
-the topic of the kitchen-care article, so it stays under RELEVANCE_THRESHOLD and the bot says it
-has no article on that instead of quoting a wrong one.
+scores lower than a question its text answers. A question about cleaning a jacket shares
+"jacket" with the size guide but not "clean", the topic of the kitchen-care article, so it stays
+under RELEVANCE_THRESHOLD and the bot says it has no article on that instead of quoting a wrong
+one.
 
 With an embedding model (llm.embeddings), the engine's candidates are also ordered by how close
 their meaning is to the question's (hybrid ranking); the relevance, and so the decision to

@@ -44,6 +44,7 @@ def check(text: str, *passages: ArticleView) -> tuple[str, ...]:
         "Refunds up to $50 can be approved by our assistant right away.",
         "Under our return policy most items can come back within 30 days.",
         "More in /help/returns-and-refunds/ if you need the details.",
+        "Tienes 30 días para devolverlo y el asistente aprueba devoluciones de hasta 50,00 US$.",
     ],
 )
 def test_a_faithful_answer_passes(text: str) -> None:
@@ -61,6 +62,7 @@ def test_a_faithful_answer_over_two_passages_passes() -> None:
         ("You have 60 days to return an item.", "number 60"),
         ("You have sixty days to return an item.", "number 60"),
         ("We refund up to $75.00 without review.", "amount $75.00"),
+        ("El asistente aprueba hasta 75,00 US$.", "amount $75.00"),
         ("Returns get a 20% restocking fee.", "20%"),
         ("Returns are free until January 15.", "date"),
         ("Our price match guarantee covers that.", "price match guarantee"),
