@@ -15,10 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -95,6 +97,8 @@ class FakeLLMServer:
         route = (request.method, request.path)
         if route == ("POST", "/v1/chat/completions"):
             return self._chat(conn, request)
+        if route == ("POST", "/v1/embeddings"):
+            return self._embeddings(conn, request)
         if route == ("GET", "/v1/models"):
             return conn.write(json_response(200, self._models()))
         if route == ("GET", "/_stats"):
@@ -121,6 +125,25 @@ class FakeLLMServer:
         if plan.immediate:
             return conn.write(plan.full_response())
         return self._slow(conn, plan)
+
+    def _embeddings(self, conn: Connection, request: HttpRequest) -> Any:
+        """Bag-of-words vectors (each word hashed to one of EMBEDDING_DIMS): deterministic and
+        close for texts sharing words, which is all a test of the plumbing needs."""
+        try:
+            body = json.loads(request.body)
+            model = str(body["model"])
+            texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        except (ValueError, KeyError, TypeError):
+            return conn.write(json_response(400, _error("invalid JSON body", "invalid_request")))
+        self._count(model, body, None)
+        data = [
+            {"object": "embedding", "index": i, "embedding": bag_of_words(str(text))}
+            for i, text in enumerate(texts)
+        ]
+        usage = {"prompt_tokens": sum(len(str(t).split()) for t in texts)}
+        usage["total_tokens"] = usage["prompt_tokens"]
+        payload = {"object": "list", "model": model, "data": data, "usage": usage}
+        return conn.write(json_response(200, payload))
 
     async def _slow(self, conn: Connection, plan: ReplyPlan) -> None:
         if plan.hang_before_head:
@@ -190,6 +213,16 @@ class FakeLLMServer:
 
 def _error(message: str, code: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": code, "code": code}}
+
+
+EMBEDDING_DIMS = 64
+
+
+def bag_of_words(text: str) -> list[float]:
+    vector = [0.0] * EMBEDDING_DIMS
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        vector[zlib.crc32(word.encode()) % EMBEDDING_DIMS] += 1.0
+    return vector
 
 
 @asynccontextmanager

@@ -51,6 +51,7 @@ def respond(body: dict[str, Any]) -> str:
         "retrieval": _entities,
         "reasoning": _plan,
         "empathy": _empathy,
+        "answer": _answer,
     }.get(stage)
     return handler(payload) if handler else echo_responder(body)
 
@@ -106,6 +107,15 @@ def _empathy(payload: dict[str, Any]) -> str:
     name = payload.get("first_name")
     opener = (f"Hi {name}! " if name else "") + OPENERS[troubled]
     return " ".join([opener, *steps, "Is there anything else I can do for you?"])
+
+
+def _answer(payload: dict[str, Any]) -> str:
+    """A faithful model: each passage's first two sentences, after a friendly lead-in."""
+    said = []
+    for passage in payload.get("passages", []):
+        sentences = re.split(r"(?<=[.!?])\s+", passage["text"].strip())
+        said.append(" ".join(sentences[:2]))
+    return " ".join(["Here's what our help center says.", *said])
 
 
 _AMOUNT = re.compile(r"\$(\d[\d,]*\.\d{2})")

@@ -38,6 +38,7 @@ from pipeline.rules.policy import compute_facts
 from pipeline.rules.router import LOW_CONFIDENCE, Route, choose_lane
 from pipeline.rules.verifier import fact_sheet
 from pipeline.stages import retrieval
+from pipeline.stages.answer import written_answer
 from pipeline.stages.empathy import EmpathyStage
 from pipeline.stages.intent import intent_stage
 from pipeline.stages.reasoning import reasoning_stage
@@ -298,23 +299,47 @@ async def _fast_lane(
     run: _Run, route: Route, intent: IntentResult, retrieved: Retrieved
 ) -> AsyncIterator[PipelineEvent]:
     slugs = tuple(dict.fromkeys(a.slug for a in retrieved.articles))
-    # One read of the rules version; the key names each question's words and passage.
-    key = await cache.answer_key(
-        intent.primary, answer_cache_parts(retrieved), language=run.language
-    )
+    write = run.gateway.config.configured and answers_every_question(retrieved)
+    # One read of the rules version; the key names each question's words and passage, and
+    # whether a model writes the answer (an extract cached offline is not a written answer).
+    parts = (*answer_cache_parts(retrieved), "written" if write else "extract")
+    key = await cache.answer_key(intent.primary, parts, language=run.language)
     text = await cache.cached_answer(key)
     plan = grounded_plan(retrieved, intent)
     cached = text is not None
     if text is None:
         text = render_plan(plan, language=run.language)
-        await cache.store_answer(key, text)
-    run.stages.append(
-        no_model_trace("answer", 0.0, StageDetail(cached=cached, articles=tuple(slugs)))
-    )
+        if write:
+            yield StageStatus("empathy", STATUS_TEXT["empathy"])
+            text, keep = await _written_answer(run, retrieved, text)
+        else:
+            run.stages.append(no_model_trace("answer", 0.0, StageDetail(articles=slugs)))
+            keep = True
+        if keep:
+            await cache.store_answer(key, text)
+    else:
+        run.stages.append(no_model_trace("answer", 0.0, StageDetail(cached=True, articles=slugs)))
     yield ReplyDelta(text)
     yield _done(
         run, route, intent, retrieved, text, plan=plan, facts=None, handoff=None, cached=cached
     )
+
+
+async def _written_answer(run: _Run, retrieved: Retrieved, extract: str) -> tuple[str, bool]:
+    """With a model endpoint, the answer written from the passages and checked against them
+    (pipeline.stages.answer), else the extract. What a failing model left (the extract, as a
+    stand-in) is not cached: the next asker gets the written answer once the model is back."""
+    written = await written_answer(
+        groundings=retrieved.groundings,
+        extract=extract,
+        language=run.language,
+        today=run.now.date(),
+        gateway=run.gateway,
+        budget=run.budget,
+        customer_key=run.customer_key,
+    )
+    run.stages.append(written.trace)
+    return written.text, not written.trace.detail.degraded
 
 
 async def _answer_plain(

@@ -307,6 +307,9 @@ LLM = {
     # Optional overrides, e.g. LLM_PRICES="gpt-4.1=2.0/8.0,my-model=0.1/0.4" ($ per MTok in/out).
     "PRICES": os.environ.get("LLM_PRICES", ""),
     "CUSTOMER_DAILY_TOKENS": int(os.environ.get("LLM_CUSTOMER_DAILY_TOKENS", "200000")),
+    # A model the endpoint serves on /v1/embeddings: help-center search then ranks by meaning
+    # as well as words (knowledge/search.py). Empty: words only.
+    "EMBEDDING_MODEL": os.environ.get("LLM_EMBEDDING_MODEL", ""),
 }
 
 # The storefront's one-click "sign in as a demo customer". Never on in production.

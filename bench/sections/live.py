@@ -295,11 +295,12 @@ def _loop_figures(result: LoopResult, chats: int) -> Figures:
 
 def _model_ms_before_first_token(stages: list[dict[str, Any]], raw_ttft_ms: float) -> float:
     """Intent and retrieval run side by side, then reasoning, then the streamed empathy call,
-    whose first token costs the model its own ttft. The fast lane streams no model call."""
+    whose first token costs the model its own ttft. The fast lane streams no model call; with a
+    model its written answer (stage "answer") is checked whole before any of it is shown."""
     by_stage = {s["stage"]: s["latency_ms"] for s in stages if s["model"] != "rules"}
     reading = max(by_stage.get("intent", 0.0), by_stage.get("retrieval", 0.0))
     streamed = raw_ttft_ms if "empathy" in by_stage else 0.0
-    return reading + by_stage.get("reasoning", 0.0) + streamed
+    return reading + by_stage.get("reasoning", 0.0) + by_stage.get("answer", 0.0) + streamed
 
 
 async def raw_ttft_ms(base_url: str, samples: int) -> float:

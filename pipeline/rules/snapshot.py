@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from knowledge.search import PassageIndex, passage_index
+from llm.embeddings import get_embedder
 from orders.models import StorePolicy
 from pipeline import selectors as views
 from pipeline.types import ExpediteChoice
@@ -52,7 +53,7 @@ def store_rules() -> StoreRules:
         policy=StorePolicy.load(),
         top_tier_rank=views.top_tier_rank(),
         expedite_choices=views.expedite_choices(),
-        knowledge=passage_index(),
+        knowledge=passage_index(embedder=get_embedder()),
     )
     _rules["current"] = (time.monotonic() + RULES_TTL_S, version, rules)
     return rules

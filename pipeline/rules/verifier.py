@@ -140,6 +140,23 @@ def fact_sheet(
     )
 
 
+def text_sheet(texts: list[str], *, today: dt.date) -> FactSheet:
+    """The facts some texts state (help-center passages): their amounts, dates, bare numbers and
+    percents, and no payouts, order ids or today; a reply checked against it may state only what
+    they do."""
+    joined = "\n".join(texts)
+    amounts = {_amount(m["a"] or m["b"]) for m in _MONEY.finditer(joined)}
+    numbers = {Decimal(n) for n in _BARE_NUMBER.findall(_strip_known(joined))}
+    percents = {Decimal(p.replace(",", ".")) for p in _PERCENT.findall(joined)}
+    return FactSheet(
+        frozenset(amounts),
+        frozenset(_dates_in(joined, today)),
+        frozenset(),
+        frozenset(numbers),
+        frozenset(percents),
+    )
+
+
 PAYOUT_KINDS = frozenset({"apply_discount", "refund_shipping", "issue_refund"})
 # "I've refunded $X", "we have credited ... $X", "$X has been refunded": money said to be paid.
 _PAYOUT_CLAIM = re.compile(
@@ -258,6 +275,7 @@ _PROMPT_SHINGLES = frozenset().union(
             prompts.RETRIEVAL_SYSTEM,
             prompts.REASONING_SYSTEM,
             prompts.EMPATHY_SYSTEM,
+            prompts.ANSWER_SYSTEM,
         )
     )
 )

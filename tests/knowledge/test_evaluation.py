@@ -1,6 +1,6 @@
 """The project's own questions over the demo help center. The threshold was chosen on the tuning
 part; the held-out part is what docs/benchmarks.md reports. Floors sit a little under the
-measured figures (held-out: recall@1 0.925, 0.871 of unanswerable declined, 0.108 of answerable
+measured figures (held-out: recall@1 0.925, 0.871 of unanswerable declined, 0.086 of answerable
 wrongly declined), so a change that makes answers worse fails here."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def test_held_out_questions_are_answered_and_declined_as_measured(demo_store: ob
     assert scores.recall_at_3 >= 0.94
     assert scores.mrr >= 0.92
     assert scores.declined_correctly >= 0.84
-    assert scores.wrongly_declined <= 0.13
+    assert scores.wrongly_declined <= 0.11
 
 
 def test_the_command_prints_json(demo_store: object, capsys) -> None:

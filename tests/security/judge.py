@@ -28,6 +28,7 @@ SYSTEM_PROMPTS = {
     "retrieval": prompts.RETRIEVAL_SYSTEM,
     "reasoning": prompts.REASONING_SYSTEM,
     "empathy": prompts.EMPATHY_SYSTEM,
+    "answer": prompts.ANSWER_SYSTEM,
 }
 SHINGLE_WORDS = 6
 # A first-person statement that money was (or is being) paid back, with its amount.

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from knowledge.evaluation import choose_threshold, rank_all, read_questions, score
 from knowledge.search import RELEVANCE_THRESHOLD, passage_index
+from llm.embeddings import get_embedder
 
 
 class Command(BaseCommand):
@@ -26,7 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--misses", action="store_true", help="list the questions it got wrong")
 
     def handle(self, *args: object, **options: object) -> None:
-        ranked = rank_all(read_questions(options["questions"]), passage_index())
+        # Ranked with embeddings too when settings.LLM names an embedding model.
+        index = passage_index(embedder=get_embedder())
+        ranked = rank_all(read_questions(options["questions"]), index)
         result = score(ranked, options["threshold"]).as_dict()
         if options["choose"]:
             result["suggested_threshold"] = choose_threshold(ranked)
