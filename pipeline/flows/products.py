@@ -1,0 +1,110 @@
+"""The seam to the catalogue reader (pipeline.flows.catalogue): which of an order's items the
+words name, which variant an item should become, and product questions. Until that module is
+there, a plain fallback reads product names only (no variant choice: the engine then asks)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from orders.models import ProductVariant
+from pipeline.flows.records import Item
+
+try:  # the catalogue reader, when its branch has landed
+    from pipeline.flows.catalogue import (  # type: ignore[import-not-found]
+        ItemChange,
+        ItemView,
+        VariantView,
+        item_changes,
+        items_named,
+        product_answer,
+    )
+except ImportError:  # pragma: no cover - replaced by the catalogue module
+
+    @dataclass(frozen=True)
+    class ItemView:  # type: ignore[no-redef]
+        item_id: str
+        product_name: str
+        product_id: int
+        options: dict[str, str]
+        price: Decimal
+
+    @dataclass(frozen=True)
+    class VariantView:  # type: ignore[no-redef]
+        item_id: str
+        options: dict[str, str]
+        price: Decimal
+        available: bool
+
+    @dataclass(frozen=True)
+    class ItemChange:  # type: ignore[no-redef]
+        item: ItemView
+        chosen: VariantView | None
+        candidates: tuple[VariantView, ...] = field(default=())
+        problem: str = ""
+
+    def items_named(text: str, items: Sequence[ItemView]) -> list[ItemView]:  # type: ignore[misc]
+        words = text.lower()
+        return [i for i in items if _name_in(i.product_name, words)]
+
+    def item_changes(  # type: ignore[misc]
+        text: str,
+        items: Sequence[ItemView],
+        variants_of: Callable[[int], Sequence[VariantView]],
+    ) -> list[ItemChange]:
+        return []
+
+    def product_answer(text: str, store_id: int | None, customer_id: int | None) -> str | None:  # type: ignore[misc]
+        return None
+
+    def _name_in(name: str, words: str) -> bool:
+        head = name.lower().split()[-1]
+        return bool(re.search(rf"\b{re.escape(head)}s?\b", words))
+
+
+__all__ = [
+    "ItemChange",
+    "ItemView",
+    "VariantView",
+    "changes_read",
+    "item_views",
+    "items_read",
+    "product_answer",
+]
+
+
+def item_views(items: Sequence[Item]) -> list[ItemView]:
+    return [ItemView(i.item_id, i.product_name, i.product_id, dict(i.options), i.price) for i in items]
+
+
+def items_read(text: str, items: Sequence[Item]) -> list[Item]:
+    """The order's items the words name, as the engine's own records (identical items kept)."""
+    named = items_named(text, item_views(items))
+    left = list(items)
+    picked = []
+    for view in named:
+        match = next((i for i in left if i.item_id == view.item_id), None)
+        if match is not None:
+            left.remove(match)
+            picked.append(match)
+    return picked
+
+
+def variants_of(product_id: int) -> list[VariantView]:
+    rows = ProductVariant.objects.filter(product_id=product_id).order_by("pk")
+    return [
+        VariantView(v.external_id or str(v.pk), dict(v.options), v.price, v.available) for v in rows
+    ]
+
+
+def changes_read(text: str, items: Sequence[Item]) -> list[ItemChange]:
+    cache: dict[int, list[VariantView]] = {}
+
+    def cached(product_id: int) -> list[VariantView]:
+        if product_id not in cache:
+            cache[product_id] = variants_of(product_id)
+        return cache[product_id]
+
+    return list(item_changes(text, item_views(items), cached))
