@@ -47,7 +47,14 @@ except ImportError:  # pragma: no cover - replaced by the catalogue module
 
     def items_named(text: str, items: Sequence[ItemView]) -> list[ItemView]:  # type: ignore[misc]
         words = text.lower()
-        return [i for i in items if _name_in(i.product_name, words)]
+        named = [i for i in items if _name_in(i.product_name, words)]
+        out = []
+        for name in dict.fromkeys(i.product_name for i in named):
+            same = [i for i in named if i.product_name == name]
+            hits = [sum(str(v).lower() in words for v in i.options.values()) for i in same]
+            best = max(hits)
+            out += [i for i, h in zip(same, hits, strict=True) if h == best]
+        return out
 
     def item_changes(  # type: ignore[misc]
         text: str,

@@ -80,8 +80,9 @@ def candidates(req: Request, snap: Snapshot, st: FlowState) -> list[OrderRecord]
     """The orders a request may mean, narrowed by the words; several when it is unclear."""
     statuses = STATUSES[req.kind]
     joined = " ".join(req.texts)
+    if req.order_id and snap.order(req.order_id):
+        return [snap.order(req.order_id)]
     for text in reversed(req.texts):
-        refs = [snap.order(r) for r in commands.ORDER_REF.findall(text)]
         refs = [o for o in (snap.order(f"#{r.upper()}") for r in commands.ORDER_REF.findall(text)) if o]
         if refs:
             return refs[:1] if len(refs) == 1 else refs
@@ -106,18 +107,42 @@ def candidates(req: Request, snap: Snapshot, st: FlowState) -> list[OrderRecord]
 
 
 def _by_items(text: str, pool: list[OrderRecord], kind: str) -> list[OrderRecord]:
+    """The orders holding most of the items the words name; the options named break ties
+    ("the silver 64GB tablet" against another order's gold one)."""
     scores = []
     for order in pool:
         free = [i for i in order.items if not i.request]
         if kind in (k.CHANGE, k.EXCHANGE, k.ORDER_ITEMS):
-            named = len({c.item.item_id for c in changes_read(text, free)}) or len(
-                items_read(text, free)
-            )
+            named = [c.item for c in changes_read(text, free)]
+            named = named or items_read(text, free)
         else:
-            named = len(items_read(text, free))
-        scores.append((named, order))
-    best = max((s for s, _ in scores), default=0)
-    return [o for s, o in scores if s == best] if best else []
+            named = items_read(text, free)
+        ids = {i.item_id for i in named}
+        scores.append(((len(ids), _option_hits(text, named)), order))
+    best = max((s for s, _ in scores), default=(0, 0))
+    return [o for s, o in scores if s == best] if best[0] else []
+
+
+def _option_hits(text: str, items: list) -> int:
+    lowered = text.lower()
+    return sum(
+        1
+        for item in items
+        for value in item.options.values()
+        if re.search(rf"\b{re.escape(str(value).lower())}\b", lowered)
+    )
+
+
+_ORDER_WITH = re.compile(
+    r"\b(order|one|package) (that has|that had|with|containing)\b.*?(?=,|;|\.|\bthat\b|\bwhich\b|\bi\b|$)",
+    re.I,
+)
+
+
+def item_words(text: str) -> str:
+    """The words that pick items, without those that pick the order ("my order with the
+    keyboard": the keyboard names the order, not an item to return)."""
+    return _ORDER_WITH.sub(" ", text)
 
 
 def order_question(req: Request, pool: list[OrderRecord]) -> str:
@@ -374,12 +399,14 @@ def _return(req: Request, order: OrderRecord, snap: Snapshot) -> Step:
 def _items(req: Request, free: list[Item]) -> list[Item]:
     for text in reversed(req.texts):
         words = commands.words_read(text)
-        if words.everything:
-            kept = items_read(commands.except_part(text), free)
-            return [i for i in free if i not in kept] if kept else list(free)
-        named = items_read(text, free)
+        kept_words = commands.except_part(text)
+        kept = items_read(kept_words, free) if kept_words else []
+        picking = item_words(text.replace(kept_words, " ") if kept_words else text)
+        named = [i for i in _plural(picking, items_read(picking, free), free) if i not in kept]
         if named:
-            return _plural(text, named, free)
+            return named
+        if words.everything:
+            return [i for i in free if i not in kept]
     if len(free) == 1 and req.kind == k.RETURN and any(
         re.search(r"\b(it|them|that one)\b", t, re.I) for t in req.texts
     ):
