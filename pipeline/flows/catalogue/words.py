@@ -223,9 +223,10 @@ class Wish:
     same: set[str] = field(default_factory=set)
     cheapest: bool = False
     dearest: bool = False
+    relative: set[tuple[str, int]] = field(default_factory=set)  # ('length', -1): shorter
 
     def says_something(self) -> bool:
-        return bool(self.wanted or self.unwanted or self.either or self.same) or (
+        return bool(self.wanted or self.unwanted or self.either or self.same or self.relative) or (
             self.cheapest or self.dearest
         )
 
@@ -236,10 +237,13 @@ class Wish:
             return False
         if any(not any(options.get(o) == v for o, v in alts) for alts in self.either):
             return False
-        return all(options.get(o) == current.get(o) for o in self.same - set(self.wanted))
+        if not all(options.get(o) == current.get(o) for o in self.same - set(self.wanted)):
+            return False
+        return all(_compares(options, current, o, d) for o, d in self.relative)
 
     def kept(self, options: dict[str, str], current: dict[str, str]) -> int:
         stated = set(self.wanted) | self.free | {o for alts in self.either for o, _ in alts}
+        stated |= {o for o, _ in self.relative}
         return sum(1 for o, v in current.items() if o not in stated and options.get(o) == v)
 
 
@@ -312,6 +316,7 @@ def _wish_settle(wish: Wish, words: Sequence[str], matcher: Matcher) -> None:
     other reading is already settled takes the reading left."""
     text = " ".join(words)
     wish.cheapest, wish.dearest = bool(_CHEAP.search(text)), bool(_DEAR.search(text))
+    wish.relative = _relatives(words, matcher)
     for clause in _clauses(words):
         named = {o for o, ws in matcher.option_words.items() if ws & set(clause)}
         if _FREE_WORDS & set(clause):
@@ -328,6 +333,55 @@ def _wish_settle(wish: Wish, words: Sequence[str], matcher: Matcher) -> None:
         if len({o for o, _ in left}) == 1:
             wish.either.remove(alts)
             wish.wanted.setdefault(next(iter(left))[0], set()).update(v for _, v in left)
+
+
+_COMPARATIVES = {
+    "shorter": (-1, ("length", "height")),
+    "longer": (1, ("length",)),
+    "taller": (1, ("height",)),
+    "smaller": (-1, ("size", "capacity", "diameter")),
+    "bigger": (1, ("size", "capacity", "diameter")),
+    "larger": (1, ("size", "capacity", "diameter")),
+    "lower": (-1, ()),
+    "higher": (1, ()),
+    "fewer": (-1, ("piece",)),
+}
+_SCALES = (("xs", "small", "medium", "large", "xl", "xxl"), ("low", "medium", "high"))
+_LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _relatives(words: Sequence[str], matcher: Matcher) -> set[tuple[str, int]]:
+    """'a shorter one', 'lower resolution', 'a larger frame size': an option the value must
+    move along, compared with the current item's. The option is the one named right after the
+    word, else the one the word usually speaks of."""
+    found = set()
+    for k, word in enumerate(words):
+        if word not in _COMPARATIVES or (k + 1 < len(words) and words[k + 1] == "than"):
+            continue
+        direction, usual = _COMPARATIVES[word]
+        after = set(words[k + 1 : k + 4])
+        named = [o for o, ws in matcher.option_words.items() if ws & after]
+        usual_ones = [o for o in matcher.option_words if any(u in words_of(o) for u in usual)]
+        for option in (named or usual_ones)[:1]:
+            found.add((option, direction))
+    return found
+
+
+def _rank(value: str | None) -> float | None:
+    if value is None:
+        return None
+    number = _LEADING_NUMBER.match(value)
+    if number:
+        return float(number.group())
+    word = " ".join(words_of(value))
+    return next((float(s.index(word)) for s in _SCALES if word in s), None)
+
+
+def _compares(options: dict[str, str], current: dict[str, str], option: str, way: int) -> bool:
+    new, old = _rank(options.get(option)), _rank(current.get(option))
+    if new is None or old is None:
+        return True
+    return (new - old) * way > 0
 
 
 def _options_valued_in(clause: Sequence[str], matcher: Matcher) -> set[str]:
