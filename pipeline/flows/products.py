@@ -19,7 +19,6 @@ try:  # the catalogue reader, when its branch has landed
         VariantView,
         item_changes,
         items_named,
-        product_answer,
     )
 except ImportError:  # pragma: no cover - replaced by the catalogue module
 
@@ -63,12 +62,22 @@ except ImportError:  # pragma: no cover - replaced by the catalogue module
     ) -> list[ItemChange]:
         return []
 
-    def product_answer(text: str, store_id: int | None, customer_id: int | None) -> str | None:  # type: ignore[misc]
-        return None
-
     def _name_in(name: str, words: str) -> bool:
         head = name.lower().split()[-1]
         return bool(re.search(rf"\b{re.escape(head)}s?\b", words))
+
+
+try:
+    from pipeline.flows.catalogue.answers import product_answer as _catalogue_answer
+except ImportError:  # pragma: no cover - replaced by the catalogue module
+    _catalogue_answer = None
+
+
+def product_answer(text: str, store_id: int | None, customer_id: int | None) -> str | None:
+    """A product question answered from the catalogue, or None."""
+    if _catalogue_answer is None:
+        return None
+    return _catalogue_answer(text, store_id=store_id, customer_id=customer_id)
 
 
 __all__ = [
