@@ -39,7 +39,7 @@ _QUESTION_ONLY = re.compile(
 )
 _HOLD_OFF = re.compile(
     r"\b(don'?t|do not) (process|do|touch|cancel|change|make|submit)\b|\bnot (yet|sure yet)\b|"
-    r"\bkeep (it|the order|that order)\b|\bleave (it|that order|the order)\b",
+    r"\bleave (it|that order|the order)\b",
     re.I,
 )
 _ALL = re.compile(r"\b(both|all)\b", re.I)
@@ -123,9 +123,10 @@ def kinds_read(text: str) -> tuple[str, ...]:
         found.append(kinds.CANCEL)
     if _RETURN.search(text):
         found.append(kinds.RETURN)
-    item_change = re.search(r"\b(to|for|into) (a|an|the|one|their|its|size|it)\b|\binstead\b", text, re.I)
+    verb = _CHANGE.search(re.sub(r"\bchanged? (my|your) mind\b", " ", text, flags=re.I))
+    item_change = verb and re.search(r"\b(to|for|into|instead)\b", text[verb.end():], re.I)
     if _EXCHANGE.search(text) or (
-        _CHANGE.search(text) and item_change and kinds.ORDER_ADDRESS not in found
+        item_change and kinds.ORDER_ADDRESS not in found and kinds.USER_ADDRESS not in found
     ):
         found.append(kinds.CHANGE)
     return tuple(found)

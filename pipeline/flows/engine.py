@@ -22,6 +22,7 @@ from orders.models import IdentityProof, PaymentMethod
 from pipeline.flows import commands
 from pipeline.flows import state as k
 from pipeline.flows.answers import answers_for
+from pipeline.flows.products import items_read
 from pipeline.flows.identity import identify, store_proofs
 from pipeline.flows.records import Snapshot, snapshot_load
 from pipeline.flows.resolve import candidates, money, next_step
@@ -192,6 +193,8 @@ def _turn(
             ),
             state=st.to_dict(),
         )
+    named = [o.number for o in (snap.order(f"#{r.upper()}") for r in commands.ORDER_REF.findall(text)) if o]
+    st.focus_on(*named)
     answers = answers_for(text, snap, st, context.store_id)
     took = _take_requests(st, snap, text, parts)
     parts.extend(answers)
@@ -213,7 +216,7 @@ def _take_requests(st: FlowState, snap: Snapshot, text: str, parts: list[str]) -
         if not found:
             continue
         read = commands.words_read(words)
-        if _CAN_I.search(words) or (read.hold_off and not read.whole_ok):
+        if _CAN_I.search(words) or (read.hold_off and not read.whole_ok and not read.whole_not):
             parts.append(_could(st, snap, found, words))
             took = True
             continue
@@ -224,14 +227,30 @@ def _take_requests(st: FlowState, snap: Snapshot, text: str, parts: list[str]) -
         return True
     waiting = next((r for r in st.requests if r.asked), None)
     if waiting is None:
-        return False
+        return _more_of_the_same(st, snap, text)
     read = commands.words_read(text)
     if read.hold_off or re.search(r"\b(leave|forget|never ?mind|skip)\b", text, re.I):
         st.requests.remove(waiting)
         parts.append("All right, I've left that as it is.")
         return True
-    waiting.texts.append(text)
-    waiting.asked = ""
+    # The answer fills every queued request of the kind ("the reason? ..." for both orders).
+    for req in st.requests:
+        if req is waiting or (req.kind == waiting.kind and not req.asked):
+            req.texts.append(text)
+            req.asked = ""
+    return True
+
+
+def _more_of_the_same(st: FlowState, snap: Snapshot, text: str) -> bool:
+    """"and the keyboard and the pet bed too, paypal": no verb, but items named after a request
+    of a kind: one more request of that kind."""
+    if not st.last_kind or not re.match(r"\s*(and|also|plus|same for|then)\b", text, re.I):
+        return False
+    probe = Request(kind=st.last_kind, texts=[text])
+    pool = candidates(probe, snap, st)
+    if not pool or not any(items_read(text, list(o.items)) for o in pool):
+        return False
+    _queue(st, snap, st.last_kind, text, text)
     return True
 
 
@@ -243,6 +262,7 @@ def _queue(st: FlowState, snap: Snapshot, kind: str, words: str, whole: str) -> 
     texts = [words] if mentions_payment(words) or not mentions_payment(whole) else [words, whole]
     if texts != [words]:
         texts = [whole, words]  # the payment named elsewhere in the message, the words last
+    st.last_kind = kind
     new = Request(kind=kind, texts=list(texts))
     family = {k.CHANGE, k.ORDER_ITEMS, k.EXCHANGE}
     refs = commands.ORDER_REF.findall(words)
