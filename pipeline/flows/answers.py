@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from orders.models import PaymentMethod
 from pipeline.flows import commands
+from pipeline.flows.addresses import places_named
 from pipeline.flows.products import items_read, product_answer
 from pipeline.flows.records import ZERO, OrderRecord, Snapshot
 from pipeline.flows.resolve import money
@@ -33,6 +34,9 @@ _ITEMS = re.compile(
     r"\bwhat'?s the (material|storage|size|color)\b|\bmaterial\b|\bstorage\b",
     re.I,
 )
+_EXTREME = re.compile(
+    r"\b(most expensive|priciest|cheapest|least expensive) (item|thing|product)\b", re.I
+)
 _ADDRESS_Q = re.compile(r"\b(which|what) address\b|\baddress (was|is) (it|that order)\b", re.I)
 
 
@@ -50,6 +54,26 @@ def answers_for(text: str, snap: Snapshot, st: FlowState, store_id: int | None) 
             if method.kind == PaymentMethod.Kind.GIFT_CARD:
                 out.append(f"Your gift card's balance is {money(method.balance or ZERO)}.")
     if order is not None:
+        asked = len(out)
+        _about_order(text, order, out)
+        if len(out) > asked:
+            st.focus_on(order.number)
+    product = product_answer(text, store_id, snap.customer_id)
+    if product:
+        out.append(product)
+    return out
+
+
+def _about_order(text: str, order: OrderRecord, out: list[str]) -> None:
+    extreme = _EXTREME.search(text)
+    if extreme and order.items:
+        high = extreme.group(1).lower() in ("most expensive", "priciest")
+        item = max(order.items, key=lambda i: i.price) if high else min(order.items, key=lambda i: i.price)
+        out.append(
+            f"The {extreme.group(1).lower()} item in order {order.number} is the "
+            f"{item.product_name} ({_options(item.options)}) at {money(item.price)}."
+        )
+    if True:
         if _TRACKING.search(text):
             numbers = ", ".join(order.tracking)
             out.append(
@@ -65,17 +89,19 @@ def answers_for(text: str, snap: Snapshot, st: FlowState, store_id: int | None) 
             named = items_read(text, list(order.items)) or list(order.items)
             parts = [f"{i.product_name} ({_options(i.options)}, {money(i.price)})" for i in named]
             out.append(f"Order {order.number} has: {'; '.join(parts)}.")
-        if _PAID.search(text):
+        if _PAID.search(text) and re.search(r"\b(remaining|rest of|other items|kept|keeping|left)\b", text, re.I):
+            kept = [i for i in order.items if i.request != "return"]
+            out.append(
+                f"The items you're keeping from order {order.number} come to "
+                f"{money(sum((i.price for i in kept), ZERO))}."
+            )
+        elif _PAID.search(text):
             out.append(
                 f"Order {order.number} comes to {money(order.total)}"
                 f" ({money(order.net_paid)} paid after refunds)."
                 if order.net_paid != order.total
                 else f"Order {order.number} comes to {money(order.total)}."
             )
-    product = product_answer(text, store_id, snap.customer_id)
-    if product:
-        out.append(product)
-    return out
 
 
 def _order_meant(text: str, snap: Snapshot, st: FlowState) -> OrderRecord | None:
@@ -86,11 +112,19 @@ def _order_meant(text: str, snap: Snapshot, st: FlowState) -> OrderRecord | None
     named = [o for o in snap.orders if items_read(text, list(o.items))]
     if len(named) == 1:
         return named[0]
+    places = places_named(text) | {o.address.city.lower() for o in snap.orders if re.search(rf"\b{re.escape(o.address.city)}\b", text, re.I)}
+    going = [o for o in snap.orders if o.address.city.lower() in places]
+    if len(going) == 1:
+        return going[0]
     for status in ("cancelled", "pending", "delivered", "processed"):
         if re.search(rf"\b{status}\b", text, re.I):
             of_status = [o for o in snap.orders if o.status == status]
             if len(of_status) == 1:
                 return of_status[0]
+    if re.search(r"\b(just|recently) (placed|ordered|bought)\b|\bpending\b", text, re.I):
+        pending = [o for o in snap.orders if o.status == "pending"]
+        if len(pending) == 1:
+            return pending[0]
     focus = [snap.order(n) for n in st.focus]
     focus = [o for o in focus if o]
     if focus:

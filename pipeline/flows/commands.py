@@ -104,14 +104,20 @@ def words_read(text: str) -> Words:
 def kinds_read(text: str) -> tuple[str, ...]:
     """The kinds of request the words name, in the order the engine takes them."""
     found = []
-    if _ADDRESS.search(text):
+    wants_change = re.search(
+        r"\b(chang|updat|correct|fix|set|modif|switch|use|make|put|move|send|ship)\w*", text, re.I
+    )
+    if _ADDRESS.search(text) and wants_change:
         profile = _PROFILE.search(text)
-        order_words = re.search(r"\border", text, re.I)
-        if profile and re.search(r"\b(change|update|set|correct)\w*\b.{0,40}\b(default|profile|account)", text, re.I):
+        on_orders = re.search(
+            r"\bshipping\b|\b(on|of|for|in) (both|all|each|the|my|that|this)( of)?( my)?"
+            r"( \w+)? orders?\b|\border'?s address\b",
+            text,
+            re.I,
+        )
+        if profile:
             found.append(kinds.USER_ADDRESS)
-        elif profile and not order_words:
-            found.append(kinds.USER_ADDRESS)
-        if order_words or not profile:
+        if on_orders or not profile:
             found.append(kinds.ORDER_ADDRESS)
     elif re.search(r"\b(profile|default)\b", text, re.I) and re.search(
         r"\b(update|change|set|correct)\w*\b", text, re.I

@@ -289,6 +289,8 @@ def _could(st: FlowState, snap: Snapshot, found: tuple[str, ...], words: str) ->
             "An exchange can only be for a different option of the same product, so the exact "
             "same item isn't possible; a return is."
         )
+    if found[0] == k.CANCEL and re.search(r"\b(just|only|single|one)\b[^.?!]{0,30}\bitems?\b", words, re.I):
+        return "I can only cancel a whole order, not single items in it."
     probe = FlowState(customer_id=st.customer_id, focus=list(st.focus))
     kind = found[0]
     req = Request(kind=kind, texts=[words])

@@ -103,6 +103,15 @@ def candidates(req: Request, snap: Snapshot, st: FlowState) -> list[OrderRecord]
         scored = _by_items(text, pool, req.kind)
         if scored:
             return scored
+    everything = [o for o in snap.orders if o not in pool]
+    for text in reversed(req.texts):
+        scored = _by_items(text, everything, k.RETURN)
+        if len(scored) == 1:
+            return scored  # named, but in another state: the step says why it can't be done
+    # Nothing in the words picks one: the order the talk is about, if it is one of them.
+    focused = [o for o in pool if o.number in st.focus]
+    if len(pool) > 1 and len(focused) == 1:
+        return focused
     return pool
 
 
@@ -219,7 +228,7 @@ def _payment(req: Request, snap: Snapshot, order: OrderRecord, whole: str) -> st
 def _cancel(req: Request, order: OrderRecord, snap: Snapshot) -> Step:
     joined = " ".join(req.texts)
     words = commands.words_read(joined)
-    named = items_read(joined, list(order.items))
+    named = items_read(item_words(joined), list(order.items))
     partial = named and len(named) < len(order.items) and not words.whole_ok
     if partial and re.search(r"\b(just|only|single)\b", joined, re.I) or (
         partial and not words.everything
