@@ -177,7 +177,7 @@ def segments(text: str) -> list[tuple[tuple[str, ...], str]]:
     out: list[tuple[tuple[str, ...], str]] = []
     lead = ""
     for piece in pieces:
-        found = kinds_read(piece)
+        found = kinds_read(piece) or (kinds_read(f"{lead} {piece}") if lead else ())
         if found:
             out.append((found, f"{lead} {piece}".strip()))
             lead = ""

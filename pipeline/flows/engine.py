@@ -73,6 +73,7 @@ _UNDOABLE = re.compile(
     r"\bsplit (the )?payment\b",
     re.I,
 )
+_INSTEAD = re.compile(r"^\W*(\w+\W+){0,2}then\b|\binstead\b", re.I)
 CANNOT = "The customer asked for something the store's tools can't do"
 IDENTITY_QUESTION = (
     "Before I can look at your orders, I need to find your account: please tell me the e-mail "
@@ -212,6 +213,9 @@ def _take_requests(st: FlowState, snap: Snapshot, text: str, parts: list[str]) -
     """Queue the message's requests (or fill the one waiting for an answer). True: the message
     said something about a request."""
     took = False
+    if _INSTEAD.search(text) and commands.kinds_read(text):
+        # "then cancel the whole order": a new request in place of the one waiting for an answer
+        st.requests = [r for r in st.requests if not r.asked]
     for found, words in commands.segments(text):
         if not found:
             continue

@@ -151,7 +151,10 @@ _ORDER_WITH = re.compile(
 def item_words(text: str) -> str:
     """The words that pick items, without those that pick the order ("my order with the
     keyboard": the keyboard names the order, not an item to return)."""
-    return _ORDER_WITH.sub(" ", text)
+    return _KEEP.sub(" ", _ORDER_WITH.sub(" ", text))
+
+
+_KEEP = re.compile(r"\b(keep|keeping|leave|leaving)\b[^,.;]*", re.I)
 
 
 def order_question(req: Request, pool: list[OrderRecord]) -> str:
@@ -444,6 +447,17 @@ def _changes(req: Request, order: OrderRecord, snap: Snapshot) -> Step:
             break
     if not changes:
         req.asked = "items"
+        named = []
+        for text in reversed(req.texts):
+            named = items_read(item_words(text), free)
+            if named:
+                break
+        if named:
+            return Step(
+                question=f"Which option would you like the {named[0].product_name} changed to? "
+                "An item can only become another option of the same product, not a different "
+                "product."
+            )
         verb = "exchange" if req.kind == k.EXCHANGE else "change"
         return Step(
             question=f"Which items in order {order.number} would you like to {verb}, and to "
