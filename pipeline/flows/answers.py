@@ -10,7 +10,7 @@ from decimal import Decimal
 from orders.models import PaymentMethod
 from pipeline.flows import commands
 from pipeline.flows.addresses import places_named
-from pipeline.flows.products import items_read, product_answer
+from pipeline.flows.products import items_mentioned, items_read, product_answer
 from pipeline.flows.records import ZERO, OrderRecord, Snapshot
 from pipeline.flows.resolve import money
 from pipeline.flows.state import FlowState
@@ -109,7 +109,7 @@ def _order_meant(text: str, snap: Snapshot, st: FlowState) -> OrderRecord | None
     refs = [o for o in refs if o]
     if refs:
         return refs[0]
-    named = [o for o in snap.orders if items_read(text, list(o.items))]
+    named = [o for o in snap.orders if items_mentioned(text, list(o.items))]
     if len(named) == 1:
         return named[0]
     places = places_named(text) | {o.address.city.lower() for o in snap.orders if re.search(rf"\b{re.escape(o.address.city)}\b", text, re.I)}

@@ -115,7 +115,10 @@ def kinds_read(text: str) -> tuple[str, ...]:
             text,
             re.I,
         )
-        if profile:
+        # "change the order's address to my default one": the profile is where the address
+        # comes from, not what changes
+        target = re.split(r"\bto\b", text[wants_change.start():], maxsplit=1)[0]
+        if profile and (_PROFILE.search(target) or not on_orders):
             found.append(kinds.USER_ADDRESS)
         if on_orders or not profile:
             found.append(kinds.ORDER_ADDRESS)

@@ -108,6 +108,27 @@ def items_read(text: str, items: Sequence[Item]) -> list[Item]:
     return picked
 
 
+def items_mentioned(text: str, items: Sequence[Item]) -> list[Item]:
+    """The items whose product the words name at all ("the jacket", "both skateboards"), with
+    no reading of what is asked about them: for telling which order the words are about."""
+    words = text.lower()
+    named = [i for i in items if _mentioned(i.product_name, words)]
+    out = []
+    for name in dict.fromkeys(i.product_name for i in named):
+        same = [i for i in named if i.product_name == name]
+        hits = [sum(str(v).lower() in words for v in i.options.values()) for i in same]
+        out += [i for i, h in zip(same, hits, strict=True) if h == max(hits)]
+    return out
+
+
+def _mentioned(name: str, words: str) -> bool:
+    lowered = name.lower()
+    if lowered in words:
+        return True
+    head = re.escape(lowered.split()[-1])
+    return bool(re.search(rf"\b{head}(e?s)?\b", words))
+
+
 def variants_of(product_id: int) -> list[VariantView]:
     rows = ProductVariant.objects.filter(product_id=product_id).order_by("pk")
     return [

@@ -13,7 +13,7 @@ from pipeline.flows import commands
 from pipeline.flows import state as k
 from pipeline.flows.addresses import address_pointed, address_written
 from pipeline.flows.payments import method_named, refund_allowed, refund_choices
-from pipeline.flows.products import changes_read, items_read
+from pipeline.flows.products import changes_read, items_mentioned, items_read
 from pipeline.flows.records import ZERO, Item, OrderRecord, Snapshot
 from pipeline.flows.state import FlowState, Request
 from pipeline.types import ProposalDraft
@@ -85,7 +85,8 @@ def candidates(req: Request, snap: Snapshot, st: FlowState) -> list[OrderRecord]
     for text in reversed(req.texts):
         refs = [o for o in (snap.order(f"#{r.upper()}") for r in commands.ORDER_REF.findall(text)) if o]
         if refs:
-            return refs[:1] if len(refs) == 1 else refs
+            fitting = [o for o in refs if o.status in statuses]
+            return fitting[:1] if len(fitting) == 1 else refs[:1] if len(refs) == 1 else refs
     pool = [o for o in snap.orders if o.status in statuses]
     words = commands.words_read(joined)
     if req.kind == k.CHANGE and pool:
@@ -121,11 +122,7 @@ def _by_items(text: str, pool: list[OrderRecord], kind: str) -> list[OrderRecord
     scores = []
     for order in pool:
         free = [i for i in order.items if not i.request]
-        if kind in (k.CHANGE, k.EXCHANGE, k.ORDER_ITEMS):
-            named = [c.item for c in changes_read(text, free)]
-            named = named or items_read(text, free)
-        else:
-            named = items_read(text, free)
+        named = items_mentioned(text, free)
         ids = {i.item_id for i in named}
         scores.append(((len(ids), _option_hits(text, named)), order))
     best = max((s for s, _ in scores), default=(0, 0))
