@@ -15,7 +15,7 @@ ORDER_REF = re.compile(r"#\s?([A-Z]\d{5,})", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ZIP = re.compile(r"\b(\d{5})\b")
 
-_CANCEL = re.compile(r"\bcancel", re.I)
+_CANCEL = re.compile(r"\bcancel(ling)?\b", re.I)  # not "my cancelled order"
 _RETURN = re.compile(r"\b(return|send (it|them|\w+) back)\b", re.I)
 _EXCHANGE = re.compile(r"\b(exchange|swap)", re.I)
 _CHANGE = re.compile(

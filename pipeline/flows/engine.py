@@ -22,7 +22,7 @@ from orders.models import IdentityProof, PaymentMethod
 from pipeline.flows import commands
 from pipeline.flows import state as k
 from pipeline.flows.answers import answers_for
-from pipeline.flows.products import items_read
+from pipeline.flows.products import items_mentioned, items_read
 from pipeline.flows.identity import identify, store_proofs
 from pipeline.flows.records import Snapshot, snapshot_load
 from pipeline.flows.resolve import candidates, money, next_step
@@ -213,9 +213,10 @@ def _take_requests(st: FlowState, snap: Snapshot, text: str, parts: list[str]) -
     """Queue the message's requests (or fill the one waiting for an answer). True: the message
     said something about a request."""
     took = False
-    if _INSTEAD.search(text) and commands.kinds_read(text):
+    asked_now = {_family(kind) for kind in commands.kinds_read(text)}
+    if _INSTEAD.search(text) and asked_now:
         # "then cancel the whole order": a new request in place of the one waiting for an answer
-        st.requests = [r for r in st.requests if not r.asked]
+        st.requests = [r for r in st.requests if not r.asked or _family(r.kind) in asked_now]
     for found, words in commands.segments(text):
         if not found:
             continue
@@ -243,6 +244,10 @@ def _take_requests(st: FlowState, snap: Snapshot, text: str, parts: list[str]) -
             req.texts.append(text)
             req.asked = ""
     return True
+
+
+def _family(kind: str) -> str:
+    return k.CHANGE if kind in (k.CHANGE, k.ORDER_ITEMS, k.EXCHANGE) else kind
 
 
 def _more_of_the_same(st: FlowState, snap: Snapshot, text: str) -> bool:
@@ -277,8 +282,15 @@ def _queue(st: FlowState, snap: Snapshot, kind: str, words: str, whole: str) -> 
             old.asked = ""
             return
     read = commands.words_read(words)
-    if kind in (k.CANCEL, k.ORDER_ADDRESS) and read.scope_all and not refs:
+    several = read.scope_all or re.search(r"\b(different|separate|two|both) orders\b", words, re.I)
+    if kind in (k.CANCEL, k.ORDER_ADDRESS, k.RETURN) and several and not refs:
         pool = candidates(new, snap, st)
+        if kind == k.RETURN:  # "all the X and Y I received, from different orders"
+            pool = [
+                o
+                for o in snap.orders
+                if o.status == "delivered" and items_mentioned(words, list(o.items))
+            ]
         if len(pool) > 1:
             for order in pool:
                 st.requests.append(Request(kind=kind, order_id=order.number, texts=[*texts]))

@@ -125,8 +125,13 @@ def _mentioned(name: str, words: str) -> bool:
     lowered = name.lower()
     if lowered in words:
         return True
-    head = re.escape(lowered.split()[-1])
-    return bool(re.search(rf"\b{head}(e?s)?\b", words))
+    head = lowered.split()[-1]
+    forms = {head, f"{head}s", f"{head}es"}
+    if head.endswith("f"):
+        forms.add(f"{head[:-1]}ves")  # shelf, shelves
+    if head.endswith("y"):
+        forms.add(f"{head[:-1]}ies")
+    return any(re.search(rf"\b{re.escape(form)}\b", words) for form in forms)
 
 
 def variants_of(product_id: int) -> list[VariantView]:
