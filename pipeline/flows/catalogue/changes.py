@@ -150,17 +150,27 @@ def _requests(
 
 
 def _lead(words: Sequence[str], mention: Mention, floor: int) -> tuple[str, ...]:
-    """'exchange them for size 9 leather boots': the words between 'for' and the product name
-    describe what the line should become."""
+    """'exchange them for size 9 leather boots', 'I want a shorter skateboard': the words
+    between 'for' (or 'a') and the product name describe what the line should become, while
+    'the blue t-shirt' describes the line as it is."""
     for k in range(mention.start - 1, max(floor, mention.start - 6) - 1, -1):
         word = words[k]
         if word in PUNCT:
             return ()
-        if word in {"for", "into"} or (
-            word == "to" and words[k - 1 : k] != ["want"] and k > 0 and words[k - 1] not in TO_VERBS
-        ):
+        if word in {"the", "my", "this", "that"}:
+            return tuple(words[k + 1 : mention.start]) if _connects(words, k - 1) else ()
+        if word in {"a", "an", "another"} or _connects(words, k):
             return tuple(words[k + 1 : mention.start])
     return ()
+
+
+def _connects(words: Sequence[str], k: int) -> bool:
+    """'for', 'into' or a 'to' that is not 'want to' / 'like to'."""
+    if k < 0:
+        return False
+    return words[k] in {"for", "into"} or (
+        words[k] == "to" and k > 0 and words[k - 1] not in TO_VERBS
+    )
 
 
 def _groups(mentions: list[Mention]) -> list[list[Mention]]:

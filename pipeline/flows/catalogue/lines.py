@@ -48,7 +48,7 @@ _GENERIC_HEADS = frozenset({"set", "kit"})
 _ALIASES = {"watch": "wristwatch", "shelf": "bookshelf", "bookcase": "bookshelf", "bag": "backpack"}
 _COUNT_WORDS = frozenset({"both", "two", "all", "three", "four", "each", "2", "3"})
 _KEEP_CUES = frozenset({"keep", "keeping", "leave", "leaving", "not", "except", "excluding"})
-_KEEP_CUES |= {"besides", "without", "than"}
+_KEEP_CUES |= {"besides", "without", "than", "apart"}
 CONNECTORS = frozenset({"for", "to", "into"})
 TO_VERBS = frozenset({"want", "like", "need", "going", "have", "able", "love", "wish", "how"})
 GLUE = frozenset({"and", "the", "my", "both", "also", "or", "a", "an", "as", "well", ","})
@@ -125,6 +125,12 @@ def excluded(words: Sequence[str], mention: Mention, mentions: Sequence[Mention]
     while start > 0 and words[start - 1] not in PUNCT and words[start - 1] != "but":
         start -= 1
     if _KEEP_CUES & set(words[start : mention.start]):
+        return True
+    if (
+        start > 1
+        and words[start - 1] == "but"
+        and {"everything", "all"} & set(words[start - 4 : start])
+    ):
         return True
     after = _clause_after(words, mention.end)
     nxt = next((m.start for m in mentions if m.start >= mention.end), len(words))
