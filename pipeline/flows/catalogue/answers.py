@@ -12,7 +12,8 @@ from decimal import Decimal
 from orders.models import OrderItem, Product, ProductVariant
 from orders.models.stores import default_store_id
 from pipeline.flows.catalogue.lines import Mention, mentions_find
-from pipeline.flows.catalogue.words import Wish, matcher_for, tokens, wish_read
+from pipeline.flows.catalogue.wish import Wish, extremes_keep, wish_read
+from pipeline.flows.catalogue.words import matcher_for, tokens
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 _QUESTION_START = re.compile(
@@ -136,6 +137,7 @@ def _within_prices(variants: list[ProductVariant], text: str) -> list[ProductVar
 
 
 def _extreme(variants: list[ProductVariant], wish: Wish) -> list[ProductVariant]:
+    variants = [variants[k] for k in extremes_keep(wish, [v.options for v in variants])]
     if not variants or not (wish.cheapest or wish.dearest):
         return variants
     price = (min if wish.cheapest else max)(v.price for v in variants)

@@ -17,7 +17,8 @@ from pipeline.flows.catalogue.lines import (
     mentions_find,
 )
 from pipeline.flows.catalogue.views import ItemChange, ItemView, VariantView
-from pipeline.flows.catalogue.words import PUNCT, Matcher, Wish, matcher_for, tokens, wish_read
+from pipeline.flows.catalogue.wish import Wish, extremes_keep, wish_read
+from pipeline.flows.catalogue.words import PUNCT, Matcher, matcher_for, tokens
 
 # --- a change resolved against the variants -------------------------------------------------
 
@@ -35,6 +36,7 @@ def change_resolve(item: ItemView, wish: Wish, variants: Sequence[VariantView]) 
 
 
 def _best(item: ItemView, wish: Wish, available: list[VariantView]) -> list[VariantView]:
+    available = [available[k] for k in extremes_keep(wish, [v.options for v in available])]
     if wish.cheapest or wish.dearest:
         price = (min if wish.cheapest else max)(v.price for v in available)
         available = [v for v in available if v.price == price]
@@ -186,6 +188,6 @@ def _groups(mentions: list[Mention]) -> list[list[Mention]]:
 
 def _target(segment: tuple[str, ...]) -> tuple[str, ...]:
     for k, word in enumerate(segment):
-        if word in CONNECTORS:
+        if word in CONNECTORS and (word != "to" or k == 0 or segment[k - 1] not in TO_VERBS):
             return segment[k + 1 :]
     return segment

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.flows.catalogue.views import ItemView
-from pipeline.flows.catalogue.words import PUNCT, Tok, matcher_for, tokens, wish_read, words_of
+from pipeline.flows.catalogue.wish import wish_read
+from pipeline.flows.catalogue.words import PUNCT, Tok, matcher_for, tokens, words_of
 
 # --- which order lines the words name -------------------------------------------------------
 

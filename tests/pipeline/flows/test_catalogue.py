@@ -14,13 +14,15 @@ from pipeline.flows.catalogue.answers import product_answer
 from tests.factories import CustomerFactory, OrderFactory
 
 D = Decimal
-KEYBOARD, THERMOSTAT, SHIRT, BOTTLE, BOARD = 1, 2, 3, 4, 5
+KEYBOARD, THERMOSTAT, SHIRT, BOTTLE, BOARD, LAMP, PUZZLE = 1, 2, 3, 4, 5, 6, 7
 NAMES = {
     KEYBOARD: "Mechanical Keyboard",
     THERMOSTAT: "Smart Thermostat",
     SHIRT: "T-Shirt",
     BOTTLE: "Water Bottle",
     BOARD: "Skateboard",
+    LAMP: "Desk Lamp",
+    PUZZLE: "Jigsaw Puzzle",
 }
 
 
@@ -65,6 +67,16 @@ VARIANTS = {
         _v("d2", "85.00", length="28 inch", deck_material="bamboo"),
         _v("d3", "90.00", length="34 inch", deck_material="bamboo"),
         _v("d4", "70.00", length="28 inch", deck_material="maple"),
+    ],
+    LAMP: [
+        _v("l1", "30.00", brightness="high", color="white"),
+        _v("l2", "31.00", brightness="medium", color="white"),
+        _v("l3", "29.00", brightness="low", color="black"),
+    ],
+    PUZZLE: [
+        _v("p1", "12.00", pieces="1000", theme="birds"),
+        _v("p2", "14.00", pieces="1500", theme="birds"),
+        _v("p3", "16.00", pieces="2000", theme="birds"),
     ],
 }
 
@@ -188,6 +200,17 @@ def test_a_comparative_moves_from_the_current_value() -> None:
     board = [_line(BOARD, "d1")]
     change = _one_change("I want a shorter skateboard instead, in bamboo", board)
     assert change.chosen is not None and change.chosen.item_id == "d2"
+
+
+def test_steps_and_ends_along_an_option() -> None:
+    lamp, puzzle = [_line(LAMP, "l1")], [_line(PUZZLE, "p1")]
+    assert (
+        _one_change("could the lamp be swapped for a less bright one?", lamp).chosen.item_id == "l2"
+    )
+    assert (
+        _one_change("the desk lamp with the lowest brightness, please", lamp).chosen.item_id == "l3"
+    )
+    assert _one_change("a jigsaw with 500 more pieces instead", puzzle).chosen.item_id == "p2"
 
 
 def test_no_change_asked_gives_nothing() -> None:
