@@ -231,11 +231,20 @@ def _moved_option(
         next_named = _options_named(words[k + 1 : k + 2], matcher)
         chosen = (next_named or usual_ones or named)[:1]
         return (chosen[0], direction) if chosen else None
-    if comparative.endswith("er") and len(comparative) > 5:  # 'brighter': made from 'bright'
+    if _comparative_form(comparative, matcher):  # 'brighter': made from 'bright'
         stem = comparative[:-2]
         made = [o for o, ws in matcher.option_words.items() if any(w.startswith(stem) for w in ws)]
         return (made[0], 1) if len(made) == 1 else None
     return None
+
+
+def _comparative_form(word: str, matcher: Matcher) -> bool:
+    """'brighter' is; 'filter' or 'zipper', words of the options themselves, are not."""
+    if not word.endswith("er") or len(word) <= 5:
+        return False
+    own = {w for ws in matcher.option_words.values() for w in ws}
+    own |= {w for s in matcher.surfaces for w in s.words}
+    return word not in own
 
 
 def _ranks(new: str | None, old: str | None) -> tuple[float, float] | None:
