@@ -55,7 +55,8 @@ TO_VERBS = frozenset({"want", "like", "need", "going", "have", "able", "love", "
 GLUE = frozenset({"and", "the", "my", "both", "also", "or", "a", "an", "as", "well", ","})
 _QUALIFIED = re.compile(r"\w+( \w+){0,3} (that|which) ")
 _EVERYTHING = re.compile(
-    r"(?<!is )(?<!s )(?<!are )\b(everything|every item|all (the |of the |my )?items|all of it|all of them|whole order|entire order)\b"
+    r"(?<!is )(?<!s )(?<!are )\b(everything|every item|all (the |of the |my )?(item|thing|product)"
+    r"|all of (it|them)|whole order|entire order)\b"
 )
 
 
@@ -201,7 +202,17 @@ def items_named(text: str, items: Sequence[ItemView]) -> list[ItemView]:
     everything = _EVERYTHING.search(joined)
     if everything and not (named and _QUALIFIED.match(joined, everything.start())):
         return [item for k, item in enumerate(items) if k not in left_out]
+    if not mentions and "one" in words:
+        named = _described_only(words, items)
     return [item for k, item in enumerate(items) if k in named]
+
+
+def _described_only(words: Sequence[str], items: Sequence[ItemView]) -> set[int]:
+    """'the gold one', 'the 64GB one': lines named by their option values alone."""
+    wish = wish_read(words, matcher_for([i.options for i in items]))
+    if not wish.wanted:
+        return set()
+    return {k for k, item in enumerate(items) if wish.accepts(item.options, {})}
 
 
 def _named_lines(

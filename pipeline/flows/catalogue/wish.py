@@ -15,7 +15,9 @@ _DELTA_WORDS = frozenset({"more", "fewer", "less", "extra", "bigger", "smaller"}
 _FREE_WORDS = frozenset({"matter", "care", "whatever", "whichever", "either"})
 _SAME_WORDS = frozenset({"same", "still", "keep", "keeping", "like"})
 _CHEAP = re.compile(r"\b(cheapest|cheaper|least expensive|less expensive|lowest price)\b")
-_DEAR = re.compile(r"\b(most expensive|priciest|more expensive|highest price|top of the line)\b")
+_DEAR = re.compile(
+    r"\b(most expensive|priciest|pricier|costlier|more expensive|highest price|top of the line)\b"
+)
 
 
 @dataclass

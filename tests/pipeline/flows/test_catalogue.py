@@ -132,6 +132,13 @@ def test_both_of_a_product_and_one_described_by_its_options() -> None:
     assert _ids(items_named("just the red v-neck tee", ORDER)) == ["s2"]
 
 
+def test_lines_named_by_price_or_by_their_values_alone() -> None:
+    assert _ids(items_named("I only want to return the pricier shirt", ORDER)) == ["s2"]
+    assert _ids(items_named("the cheaper t-shirt can go back", ORDER)) == ["s1"]
+    assert _ids(items_named("send back the red one", ORDER)) == ["s2"]
+    assert len(items_named("please return all the items", ORDER)) == len(ORDER)
+
+
 def test_a_product_kept_or_only_naming_the_order_is_left_out() -> None:
     assert _ids(items_named("return the bottle, but I'll keep the keyboard", ORDER)) == ["b1"]
     text = "send back the bottle that arrived with the thermostat"
