@@ -36,10 +36,9 @@ _CATALOGUE = re.compile(
 )
 _MINE = re.compile(
     r"\b(i (ordered|bought|received|got|have|purchased)|i've|my (order|orders|purchase)|mine|"
-    r"did i|in (that|this|my) order|my \w+ orders?|in there|the one i|ones i)\b",
+    r"did i|in (that|this|my) order|my|in there|the one i|ones i)\b",
     re.IGNORECASE,
 )
-_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
 _BELOW = re.compile(
     r"\b(?:less than|under|below|cheaper than|at most|up to|no more than)\s*\$?\s*(\d[\d,]*(?:\.\d+)?)",
     re.IGNORECASE,
@@ -108,9 +107,10 @@ def _about_catalogue(
     if len(fitting) == 1 and (wish.cheapest or wish.dearest):
         which = "cheapest" if wish.cheapest else "most expensive"
         return f"The {which} {name} available is:\n{lines}"
-    if _HOW_MANY.search(text) and len(fitting) == len(variants):
+    if len(fitting) == len(variants):
         return f"There are {len(variants)} {name} options available right now:\n{lines}"
-    return f"{len(fitting)} {name} options available fit that:\n{lines}"
+    fit = "fits" if len(fitting) == 1 else "fit"
+    return f"Of the {len(variants)} {name} options available, {len(fitting)} {fit}:\n{lines}"
 
 
 def _customer_options(product_id: int, customer_id: int | None) -> dict[str, str]:

@@ -214,7 +214,7 @@ def _relatives(words: Sequence[str], matcher: Matcher) -> tuple[Moves, Moves]:
     moves: Moves = set()
     ends: Moves = set()
     for k, word in enumerate(words):
-        if k + 1 < len(words) and words[k + 1] == "than":
+        if words[k + 1 : k + 2] == ["than"] and words[k + 2 : k + 3] and words[k + 2][0].isdigit():
             continue
         comparative = _SUPERLATIVES.get(word, word)
         found = _moved_option(words, k, comparative, matcher)

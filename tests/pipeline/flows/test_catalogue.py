@@ -280,6 +280,8 @@ def test_the_options_of_the_customers_own_item(tents: dict) -> None:
         "what color is the tent I ordered?", store_id=None, customer_id=customer.pk
     )
     assert order.number in answer and "orange" in answer and "green" not in answer
+    answer = product_answer("what colour is my tent?", store_id=None, customer_id=customer.pk)
+    assert "orange" in answer and "green" not in answer
 
 
 def test_not_a_product_question(tents: dict) -> None:
