@@ -87,6 +87,8 @@ def item_changes(
     best: dict[int, tuple[int, ItemChange]] = {}
     for request in _requests(words, mentions, items):
         lines = lines_meant(words, request.mention, mentions, items)
+        if _each_its_own(request, lines, items, variants_of, best):
+            continue
         wishes = {}
         for pid in {items[line].product_id for line in lines}:
             if pid not in variants:
@@ -97,6 +99,42 @@ def item_changes(
             if wish is not None and _weight(wish) > best.get(line, (-1, None))[0]:
                 best[line] = (_weight(wish), change_resolve(item, wish, variants[item.product_id]))
     return [best[line][1] for line in sorted(best)]
+
+
+def _each_its_own(
+    request: _Request,
+    lines: list[int],
+    items: Sequence[ItemView],
+    variants_of: Callable[[int], Sequence[VariantView]],
+    best: dict[int, tuple[int, ItemChange]],
+) -> bool:
+    """'two kettles: one for a ceramic one, the other for a 1 liter one': with two lines of a
+    product, each part of such a sentence goes to its own line."""
+    parts = _one_and_other(request.readings[min(1, len(request.readings) - 1)])
+    if parts is None or len(lines) < 2 or len({items[k].product_id for k in lines}) != 1:
+        return False
+    matcher = matcher_for([v.options for v in variants_of(items[lines[0]].product_id)])
+    for line, part in zip(lines[:2], parts, strict=False):
+        wish = wish_read(part, matcher)
+        if wish.says_something():
+            variants = variants_of(items[line].product_id)
+            best[line] = (_weight(wish), change_resolve(items[line], wish, variants))
+    return True
+
+
+def _one_and_other(words: Sequence[str]) -> tuple[Sequence[str], Sequence[str]] | None:
+    first = next(
+        (k + 2 for k in range(len(words) - 1) if words[k] == "one" and words[k + 1] in CONNECTORS),
+        None,
+    )
+    if first is None:
+        return None
+    for j in range(first, len(words)):
+        if words[j] in {"other", "another"}:
+            after = j + 2 if words[j + 1 : j + 2] == ["one"] else j + 1
+            if words[after : after + 1] and words[after] in CONNECTORS:
+                return words[first:j], words[after + 1 :]
+    return None
 
 
 def _still_to_change(

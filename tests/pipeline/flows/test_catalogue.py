@@ -176,6 +176,13 @@ def test_two_changes_in_one_message() -> None:
     ]
 
 
+def test_two_identical_lines_each_get_their_own_part() -> None:
+    bottles = [_line(BOTTLE, "b1"), _line(BOTTLE, "b1")]
+    text = "I got two of the same water bottles; swap them, one for a black 750ml glass one and the other for a stainless one"
+    changes = item_changes(text, bottles, variants_of)
+    assert [c.chosen and c.chosen.item_id for c in changes] == ["b3", "b2"]
+
+
 def test_letter_sizes_and_units_match_their_spellings() -> None:
     assert _one_change("change the blue tee to size S").chosen.item_id == "s5"
     assert _one_change("exchange the blue t-shirt for an extra large").chosen.item_id == "s6"
