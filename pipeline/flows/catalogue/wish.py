@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pipeline.flows.catalogue.words import NEGATIONS, PUNCT, Matcher, Surface, words_of
 
 _DELTA_WORDS = frozenset({"more", "fewer", "less", "extra", "bigger", "smaller"})
-_FREE_WORDS = frozenset({"matter", "care", "whatever", "whichever", "either"})
+_FREE_WORDS = frozenset({"matter", "care", "whatever", "whichever", "preference"})
+_EITHER_FREE = frozenset({"way", "is", "one", "work", "fine", "ok"})  # "either is fine"
 _SAME_WORDS = frozenset({"same", "still", "keep", "keeping", "like"})
 _CHEAP = re.compile(r"\b(cheapest|cheaper|least expensive|less expensive|lowest price)\b")
 _DEAR = re.compile(
@@ -127,6 +128,14 @@ def _options_named(window: Sequence[str], matcher: Matcher) -> list[str]:
 _SHORT_OPTION_WORDS = frozenset({"ram", "fit", "cut"})
 
 
+def _either_free(clause: Sequence[str]) -> bool:
+    """'either is fine' frees an option; 'either black or white' names two values."""
+    return any(
+        w == "either" and clause[k + 1 : k + 2] and clause[k + 1] in _EITHER_FREE
+        for k, w in enumerate(clause)
+    )
+
+
 def _negation_reach(words: Sequence[str], i: int, current: int) -> int:
     word, following = words[i], words[i + 1] if i + 1 < len(words) else ""
     if word in PUNCT:
@@ -134,6 +143,8 @@ def _negation_reach(words: Sequence[str], i: int, current: int) -> int:
     if word in NEGATIONS:
         return i + 3
     if (word, following) in {("instead", "of"), ("rather", "than"), ("other", "than")}:
+        return i + 5
+    if following == "but" and word in {"anything", "any", "everything"}:  # 'anything but red'
         return i + 5
     if word in {"except", "excluding", "besides"}:
         return i + 4
@@ -160,7 +171,7 @@ def _wish_settle(wish: Wish, words: Sequence[str], matcher: Matcher) -> None:
     wish.relative, wish.extreme = _relatives(words, matcher)
     for clause in _clauses(words):
         named = {o for o, ws in matcher.option_words.items() if ws & set(clause)}
-        if _FREE_WORDS & set(clause):
+        if _FREE_WORDS & set(clause) or _either_free(clause):
             wish.free |= named | _options_valued_in(clause, matcher)
         for k, word in enumerate(clause):
             if word in _SAME_WORDS:

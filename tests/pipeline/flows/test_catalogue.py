@@ -164,6 +164,13 @@ def test_a_value_ruled_out_with_instead_of() -> None:
     assert _one_change(text).chosen.item_id == "t2"
 
 
+def test_anything_but_and_either_or() -> None:
+    text = "change the thermostat to a Google Assistant one, anything but white"
+    assert _one_change(text).chosen.item_id == "t2"
+    text = "swap the bottle for a 750ml one, either glass or stainless steel"
+    assert _one_change(text).chosen.item_id == "b3"  # glass, as the current one
+
+
 def test_two_changes_in_one_message() -> None:
     text = (
         "please swap the keyboard for the tactile one without backlight, and the thermostat "
