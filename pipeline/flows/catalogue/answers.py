@@ -12,7 +12,8 @@ from decimal import Decimal
 from orders.models import OrderItem, Product, ProductVariant
 from orders.models.stores import default_store_id
 from pipeline.flows.catalogue.lines import Mention, mentions_find
-from pipeline.flows.catalogue.words import Wish, matcher_for, tokens, wish_read
+from pipeline.flows.catalogue.wish import Wish, extremes_keep, wish_read
+from pipeline.flows.catalogue.words import matcher_for, tokens
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 _QUESTION_START = re.compile(
@@ -35,10 +36,9 @@ _CATALOGUE = re.compile(
 )
 _MINE = re.compile(
     r"\b(i (ordered|bought|received|got|have|purchased)|i've|my (order|orders|purchase)|mine|"
-    r"did i|in (that|this|my) order|my \w+ orders?|in there|the one i|ones i)\b",
+    r"did i|in (that|this|my) order|my|in there|the one i|ones i)\b",
     re.IGNORECASE,
 )
-_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
 _BELOW = re.compile(
     r"\b(?:less than|under|below|cheaper than|at most|up to|no more than)\s*\$?\s*(\d[\d,]*(?:\.\d+)?)",
     re.IGNORECASE,
@@ -107,9 +107,10 @@ def _about_catalogue(
     if len(fitting) == 1 and (wish.cheapest or wish.dearest):
         which = "cheapest" if wish.cheapest else "most expensive"
         return f"The {which} {name} available is:\n{lines}"
-    if _HOW_MANY.search(text) and len(fitting) == len(variants):
+    if len(fitting) == len(variants):
         return f"There are {len(variants)} {name} options available right now:\n{lines}"
-    return f"{len(fitting)} {name} options available fit that:\n{lines}"
+    fit = "fits" if len(fitting) == 1 else "fit"
+    return f"Of the {len(variants)} {name} options available, {len(fitting)} {fit}:\n{lines}"
 
 
 def _customer_options(product_id: int, customer_id: int | None) -> dict[str, str]:
@@ -136,6 +137,7 @@ def _within_prices(variants: list[ProductVariant], text: str) -> list[ProductVar
 
 
 def _extreme(variants: list[ProductVariant], wish: Wish) -> list[ProductVariant]:
+    variants = [variants[k] for k in extremes_keep(wish, [v.options for v in variants])]
     if not variants or not (wish.cheapest or wish.dearest):
         return variants
     price = (min if wish.cheapest else max)(v.price for v in variants)

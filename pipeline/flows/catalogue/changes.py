@@ -17,7 +17,8 @@ from pipeline.flows.catalogue.lines import (
     mentions_find,
 )
 from pipeline.flows.catalogue.views import ItemChange, ItemView, VariantView
-from pipeline.flows.catalogue.words import PUNCT, Matcher, Wish, matcher_for, tokens, wish_read
+from pipeline.flows.catalogue.wish import Wish, extremes_keep, wish_read
+from pipeline.flows.catalogue.words import PUNCT, Matcher, matcher_for, tokens
 
 # --- a change resolved against the variants -------------------------------------------------
 
@@ -35,6 +36,7 @@ def change_resolve(item: ItemView, wish: Wish, variants: Sequence[VariantView]) 
 
 
 def _best(item: ItemView, wish: Wish, available: list[VariantView]) -> list[VariantView]:
+    available = [available[k] for k in extremes_keep(wish, [v.options for v in available])]
     if wish.cheapest or wish.dearest:
         price = (min if wish.cheapest else max)(v.price for v in available)
         available = [v for v in available if v.price == price]
@@ -85,6 +87,8 @@ def item_changes(
     best: dict[int, tuple[int, ItemChange]] = {}
     for request in _requests(words, mentions, items):
         lines = lines_meant(words, request.mention, mentions, items)
+        if _each_its_own(request, lines, items, variants_of, best):
+            continue
         wishes = {}
         for pid in {items[line].product_id for line in lines}:
             if pid not in variants:
@@ -95,6 +99,42 @@ def item_changes(
             if wish is not None and _weight(wish) > best.get(line, (-1, None))[0]:
                 best[line] = (_weight(wish), change_resolve(item, wish, variants[item.product_id]))
     return [best[line][1] for line in sorted(best)]
+
+
+def _each_its_own(
+    request: _Request,
+    lines: list[int],
+    items: Sequence[ItemView],
+    variants_of: Callable[[int], Sequence[VariantView]],
+    best: dict[int, tuple[int, ItemChange]],
+) -> bool:
+    """'two kettles: one for a ceramic one, the other for a 1 liter one': with two lines of a
+    product, each part of such a sentence goes to its own line."""
+    parts = _one_and_other(request.readings[min(1, len(request.readings) - 1)])
+    if parts is None or len(lines) < 2 or len({items[k].product_id for k in lines}) != 1:
+        return False
+    matcher = matcher_for([v.options for v in variants_of(items[lines[0]].product_id)])
+    for line, part in zip(lines[:2], parts, strict=False):
+        wish = wish_read(part, matcher)
+        if wish.says_something():
+            variants = variants_of(items[line].product_id)
+            best[line] = (_weight(wish), change_resolve(items[line], wish, variants))
+    return True
+
+
+def _one_and_other(words: Sequence[str]) -> tuple[Sequence[str], Sequence[str]] | None:
+    first = next(
+        (k + 2 for k in range(len(words) - 1) if words[k] == "one" and words[k + 1] in CONNECTORS),
+        None,
+    )
+    if first is None:
+        return None
+    for j in range(first, len(words)):
+        if words[j] in {"other", "another"}:
+            after = j + 2 if words[j + 1 : j + 2] == ["one"] else j + 1
+            if words[after : after + 1] and words[after] in CONNECTORS:
+                return words[first:j], words[after + 1 :]
+    return None
 
 
 def _still_to_change(
@@ -150,17 +190,27 @@ def _requests(
 
 
 def _lead(words: Sequence[str], mention: Mention, floor: int) -> tuple[str, ...]:
-    """'exchange them for size 9 leather boots': the words between 'for' and the product name
-    describe what the line should become."""
+    """'exchange them for size 9 leather boots', 'I want a shorter skateboard': the words
+    between 'for' (or 'a') and the product name describe what the line should become, while
+    'the blue t-shirt' describes the line as it is."""
     for k in range(mention.start - 1, max(floor, mention.start - 6) - 1, -1):
         word = words[k]
         if word in PUNCT:
             return ()
-        if word in {"for", "into"} or (
-            word == "to" and words[k - 1 : k] != ["want"] and k > 0 and words[k - 1] not in TO_VERBS
-        ):
+        if word in {"the", "my", "this", "that"}:
+            return tuple(words[k + 1 : mention.start]) if _connects(words, k - 1) else ()
+        if word in {"a", "an", "another"} or _connects(words, k):
             return tuple(words[k + 1 : mention.start])
     return ()
+
+
+def _connects(words: Sequence[str], k: int) -> bool:
+    """'for', 'into' or a 'to' that is not 'want to' / 'like to'."""
+    if k < 0:
+        return False
+    return words[k] in {"for", "into"} or (
+        words[k] == "to" and k > 0 and words[k - 1] not in TO_VERBS
+    )
 
 
 def _groups(mentions: list[Mention]) -> list[list[Mention]]:
@@ -176,6 +226,6 @@ def _groups(mentions: list[Mention]) -> list[list[Mention]]:
 
 def _target(segment: tuple[str, ...]) -> tuple[str, ...]:
     for k, word in enumerate(segment):
-        if word in CONNECTORS:
+        if word in CONNECTORS and (word != "to" or k == 0 or segment[k - 1] not in TO_VERBS):
             return segment[k + 1 :]
     return segment

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.flows.catalogue.views import ItemView
-from pipeline.flows.catalogue.words import PUNCT, Tok, matcher_for, tokens, wish_read, words_of
+from pipeline.flows.catalogue.wish import wish_read
+from pipeline.flows.catalogue.words import PUNCT, Tok, matcher_for, tokens, words_of
 
 # --- which order lines the words name -------------------------------------------------------
 
@@ -48,13 +49,14 @@ _GENERIC_HEADS = frozenset({"set", "kit"})
 _ALIASES = {"watch": "wristwatch", "shelf": "bookshelf", "bookcase": "bookshelf", "bag": "backpack"}
 _COUNT_WORDS = frozenset({"both", "two", "all", "three", "four", "each", "2", "3"})
 _KEEP_CUES = frozenset({"keep", "keeping", "leave", "leaving", "not", "except", "excluding"})
-_KEEP_CUES |= {"besides", "without", "than"}
+_KEEP_CUES |= {"besides", "without", "than", "apart"}
 CONNECTORS = frozenset({"for", "to", "into"})
 TO_VERBS = frozenset({"want", "like", "need", "going", "have", "able", "love", "wish", "how"})
 GLUE = frozenset({"and", "the", "my", "both", "also", "or", "a", "an", "as", "well", ","})
 _QUALIFIED = re.compile(r"\w+( \w+){0,3} (that|which) ")
 _EVERYTHING = re.compile(
-    r"(?<!is )(?<!s )(?<!are )\b(everything|every item|all (the |of the |my )?items|all of it|all of them|whole order|entire order)\b"
+    r"(?<!is )(?<!s )(?<!are )\b(everything|every item|all (the |of the |my )?(item|thing|product)"
+    r"|all of (it|them)|whole order|entire order)\b"
 )
 
 
@@ -126,6 +128,12 @@ def excluded(words: Sequence[str], mention: Mention, mentions: Sequence[Mention]
         start -= 1
     if _KEEP_CUES & set(words[start : mention.start]):
         return True
+    if (
+        start > 1
+        and words[start - 1] == "but"
+        and {"everything", "all"} & set(words[start - 4 : start])
+    ):
+        return True
     after = _clause_after(words, mention.end)
     nxt = next((m.start for m in mentions if m.start >= mention.end), len(words))
     return (
@@ -194,7 +202,17 @@ def items_named(text: str, items: Sequence[ItemView]) -> list[ItemView]:
     everything = _EVERYTHING.search(joined)
     if everything and not (named and _QUALIFIED.match(joined, everything.start())):
         return [item for k, item in enumerate(items) if k not in left_out]
+    if not mentions and "one" in words:
+        named = _described_only(words, items)
     return [item for k, item in enumerate(items) if k in named]
+
+
+def _described_only(words: Sequence[str], items: Sequence[ItemView]) -> set[int]:
+    """'the gold one', 'the 64GB one': lines named by their option values alone."""
+    wish = wish_read(words, matcher_for([i.options for i in items]))
+    if not wish.wanted:
+        return set()
+    return {k for k, item in enumerate(items) if wish.accepts(item.options, {})}
 
 
 def _named_lines(

@@ -1,13 +1,12 @@
-"""Words to option values: tokens made uniform (units, letter sizes, plurals, hyphens), each
-product's option values as the word sequences that name them, and a Wish read from a phrase:
-the values it wants, rules out ('no backlight', 'instead of Apple HomeKit'), leaves free ('colour
-doesn't matter') or keeps ('same size')."""
+"""Words to option values: tokens made uniform (units, letter sizes, plurals, hyphens), and each
+product's option values as the word sequences that name them ('no backlight' names the value
+'none', 'stainless' names 'stainless steel' when no other value has that word)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 # --- tokens -------------------------------------------------------------------------------
@@ -35,13 +34,14 @@ _UNITS = {
     "liters": "liter", "litres": "liter", "lt": "liter", "milliliter": "ml", "hours": "hour",
     "hrs": "hour", "hr": "hour", "h": "hour", "pieces": "piece", "pc": "piece", "pcs": "piece",
     "lbs": "lb", "pounds": "lb", "pound": "lb", "degrees": "degree", "megapixel": "mp",
-    "megapixels": "mp", "grey": "gray", "colour": "color", "colored": "color", "backlit": "backlight",
+    "megapixels": "mp", "gig": "gb", "gigs": "gb", "gigabyte": "gb", "gigabytes": "gb",
+    "terabyte": "tb", "terabytes": "tb", "grey": "gray", "colour": "color", "colored": "color", "backlit": "backlight",
     "backlighting": "backlight", "resistant": "resistance", "ventilated": "ventilation",
     "sized": "size", "zip": "zipper", "bike": "bicycle", "shirt": "tshirt", "tee": "tshirt",
     "phone": "smartphone", "suitcase": "luggage", "earphone": "earbud",
 }  # fmt: skip
 PUNCT = frozenset(".,;:!?()")
-_NEGATIONS = frozenset({"no", "not", "non", "without", "never"})
+NEGATIONS = frozenset({"no", "not", "non", "without", "never"})
 
 
 @dataclass(frozen=True)
@@ -201,198 +201,3 @@ def _matcher(pairs: frozenset[tuple[str, str]]) -> Matcher:
 
 def matcher_for(option_dicts: Sequence[dict[str, str]]) -> Matcher:
     return _matcher(frozenset((k, v) for options in option_dicts for k, v in options.items()))
-
-
-# --- what the words ask of a variant --------------------------------------------------------
-
-_DELTA_WORDS = frozenset({"more", "fewer", "less", "extra", "bigger", "smaller"})
-_FREE_WORDS = frozenset({"matter", "care", "whatever", "whichever", "either"})
-_SAME_WORDS = frozenset({"same", "still", "keep", "keeping", "like"})
-_CHEAP = re.compile(r"\b(cheapest|cheaper|least expensive|less expensive|lowest price)\b")
-_DEAR = re.compile(r"\b(most expensive|priciest|more expensive|highest price|top of the line)\b")
-
-
-@dataclass
-class Wish:
-    """The option values the words want, rule out, leave free or keep from the current item."""
-
-    wanted: dict[str, set[str]] = field(default_factory=dict)
-    unwanted: dict[str, set[str]] = field(default_factory=dict)
-    either: list[frozenset[tuple[str, str]]] = field(default_factory=list)
-    free: set[str] = field(default_factory=set)
-    same: set[str] = field(default_factory=set)
-    cheapest: bool = False
-    dearest: bool = False
-    relative: set[tuple[str, int]] = field(default_factory=set)  # ('length', -1): shorter
-
-    def says_something(self) -> bool:
-        return bool(self.wanted or self.unwanted or self.either or self.same or self.relative) or (
-            self.cheapest or self.dearest
-        )
-
-    def accepts(self, options: dict[str, str], current: dict[str, str]) -> bool:
-        if any(options.get(o) not in values for o, values in self.wanted.items()):
-            return False
-        if any(options.get(o) in values for o, values in self.unwanted.items()):
-            return False
-        if any(not any(options.get(o) == v for o, v in alts) for alts in self.either):
-            return False
-        if not all(options.get(o) == current.get(o) for o in self.same - set(self.wanted)):
-            return False
-        return all(_compares(options, current, o, d) for o, d in self.relative)
-
-    def kept(self, options: dict[str, str], current: dict[str, str]) -> int:
-        stated = set(self.wanted) | self.free | {o for alts in self.either for o, _ in alts}
-        stated |= {o for o, _ in self.relative}
-        return sum(1 for o, v in current.items() if o not in stated and options.get(o) == v)
-
-
-def _surfaces_at(words: Sequence[str], i: int, matcher: Matcher) -> list[Surface]:
-    hits: list[Surface] = []
-    for surface in matcher.surfaces:
-        if hits and len(surface.words) < len(hits[0].words):
-            break
-        if tuple(words[i : i + len(surface.words)]) == surface.words:
-            hits.append(surface)
-    best = max((s.strength for s in hits), default=0)
-    return [s for s in hits if s.strength == best]
-
-
-def _near_option(
-    hits: list[Surface], words: Sequence[str], i: int, matcher: Matcher
-) -> list[Surface]:
-    """'black dial' or 'dial colour black': an option's own name beside an ambiguous value."""
-    if len({s.option for s in hits}) < 2:
-        return hits
-    window = set(words[max(0, i - 2) : i + len(hits[0].words) + 2])
-    named = [s for s in hits if matcher.option_words[s.option] & window]
-    return named or hits
-
-
-def wish_read(text_words: Sequence[str], matcher: Matcher) -> Wish:
-    wish, words, i, negated_until = Wish(), list(text_words), 0, -1
-    while i < len(words):
-        hits = _surfaces_at(words, i, matcher)
-        end = i + len(hits[0].words) if hits else i
-        if hits and not (
-            words[i][0].isdigit() and words[end : end + 1] and words[end] in _DELTA_WORDS
-        ):
-            _wish_add(wish, _near_option(hits, words, i, matcher), negated=i <= negated_until)
-            i = end
-            continue
-        negated_until = _negation_reach(words, i, negated_until)
-        i += 1
-    _wish_settle(wish, words, matcher)
-    return wish
-
-
-def _negation_reach(words: Sequence[str], i: int, current: int) -> int:
-    word, following = words[i], words[i + 1] if i + 1 < len(words) else ""
-    if word in PUNCT:
-        return -1
-    if word in _NEGATIONS:
-        return i + 3
-    if (word, following) in {("instead", "of"), ("rather", "than"), ("other", "than")}:
-        return i + 5
-    if word in {"except", "excluding", "besides"}:
-        return i + 4
-    return current
-
-
-def _wish_add(wish: Wish, hits: list[Surface], *, negated: bool) -> None:
-    pairs = {(s.option, s.value) for s in hits}
-    if negated:
-        for option, value in pairs:
-            wish.unwanted.setdefault(option, set()).add(value)
-    elif len({o for o, _ in pairs}) == 1:
-        option = next(iter(pairs))[0]
-        wish.wanted.setdefault(option, set()).update(v for _, v in pairs)
-    else:
-        wish.either.append(frozenset(pairs))
-
-
-def _wish_settle(wish: Wish, words: Sequence[str], matcher: Matcher) -> None:
-    """Options a clause calls unimportant are freed; 'same X' keeps X; an ambiguous value whose
-    other reading is already settled takes the reading left."""
-    text = " ".join(words)
-    wish.cheapest, wish.dearest = bool(_CHEAP.search(text)), bool(_DEAR.search(text))
-    wish.relative = _relatives(words, matcher)
-    for clause in _clauses(words):
-        named = {o for o, ws in matcher.option_words.items() if ws & set(clause)}
-        if _FREE_WORDS & set(clause):
-            wish.free |= named | _options_valued_in(clause, matcher)
-        for k, word in enumerate(clause):
-            if word in _SAME_WORDS:
-                window = set(clause[k + 1 : k + 4])
-                wish.same |= {o for o, ws in matcher.option_words.items() if ws & window}
-    for option in wish.free:
-        wish.wanted.pop(option, None)
-    settled = set(wish.wanted)
-    for alts in list(wish.either):
-        left = frozenset((o, v) for o, v in alts if o not in settled)
-        if len({o for o, _ in left}) == 1:
-            wish.either.remove(alts)
-            wish.wanted.setdefault(next(iter(left))[0], set()).update(v for _, v in left)
-
-
-_COMPARATIVES = {
-    "shorter": (-1, ("length", "height")),
-    "longer": (1, ("length",)),
-    "taller": (1, ("height",)),
-    "smaller": (-1, ("size", "capacity", "diameter")),
-    "bigger": (1, ("size", "capacity", "diameter")),
-    "larger": (1, ("size", "capacity", "diameter")),
-    "lower": (-1, ()),
-    "higher": (1, ()),
-    "fewer": (-1, ("piece",)),
-}
-_SCALES = (("xs", "small", "medium", "large", "xl", "xxl"), ("low", "medium", "high"))
-_LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-
-
-def _relatives(words: Sequence[str], matcher: Matcher) -> set[tuple[str, int]]:
-    """'a shorter one', 'lower resolution', 'a larger frame size': an option the value must
-    move along, compared with the current item's. The option is the one named right after the
-    word, else the one the word usually speaks of."""
-    found = set()
-    for k, word in enumerate(words):
-        if word not in _COMPARATIVES or (k + 1 < len(words) and words[k + 1] == "than"):
-            continue
-        direction, usual = _COMPARATIVES[word]
-        after = set(words[k + 1 : k + 4])
-        named = [o for o, ws in matcher.option_words.items() if ws & after]
-        usual_ones = [o for o in matcher.option_words if any(u in words_of(o) for u in usual)]
-        for option in (named or usual_ones)[:1]:
-            found.add((option, direction))
-    return found
-
-
-def _rank(value: str | None) -> float | None:
-    if value is None:
-        return None
-    number = _LEADING_NUMBER.match(value)
-    if number:
-        return float(number.group())
-    word = " ".join(words_of(value))
-    return next((float(s.index(word)) for s in _SCALES if word in s), None)
-
-
-def _compares(options: dict[str, str], current: dict[str, str], option: str, way: int) -> bool:
-    new, old = _rank(options.get(option)), _rank(current.get(option))
-    if new is None or old is None:
-        return True
-    return (new - old) * way > 0
-
-
-def _options_valued_in(clause: Sequence[str], matcher: Matcher) -> set[str]:
-    return {hit.option for i in range(len(clause)) for hit in _surfaces_at(clause, i, matcher)}
-
-
-def _clauses(words: Sequence[str]) -> list[list[str]]:
-    clauses: list[list[str]] = [[]]
-    for word in words:
-        if word in PUNCT or word == "but":
-            clauses.append([])
-        else:
-            clauses[-1].append(word)
-    return [c for c in clauses if c]
