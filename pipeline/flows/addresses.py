@@ -11,7 +11,7 @@ from orders.models import Address
 from pipeline.flows.records import OrderRecord, Snapshot
 
 _WRITTEN = re.compile(
-    r"(?P<street>\d+[A-Za-z]?\s+[A-Za-z0-9 .'-]+?)\s*,\s*"
+    r"(?<![#\w])(?P<street>\d+[A-Za-z]?\s+[A-Za-z0-9 .'-]+?)\s*,\s*"
     r"(?:(?P<unit>(?i:suite|ste\.?|apt\.?|apartment|unit|#)\s*[\w-]+)\s*,\s*)?"
     r"(?P<city>[A-Za-z .'-]+?)\s*,\s*(?P<state>[A-Z]{2})\s*,?\s*(?P<zip>\d{5})"
     r"(?:\s*,\s*(?P<country>USA|US|United States(?: of America)?))?",
@@ -34,8 +34,9 @@ def address_written(text: str) -> Address | None:
     if match is None:
         return None
     unit = match.group("unit") or ""
+    street = re.split(r"\s\b(?:to|at|is)\s+(?=\d)", match.group("street"))[-1]
     return Address(
-        address1=match.group("street").strip(),
+        address1=street.strip(),
         address2=unit.strip().title() if unit else "",
         city=match.group("city").strip(),
         state=match.group("state"),

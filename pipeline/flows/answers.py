@@ -68,7 +68,11 @@ def _about_order(text: str, order: OrderRecord, out: list[str]) -> None:
     extreme = _EXTREME.search(text)
     if extreme and order.items:
         high = extreme.group(1).lower() in ("most expensive", "priciest")
-        item = max(order.items, key=lambda i: i.price) if high else min(order.items, key=lambda i: i.price)
+        item = (
+            max(order.items, key=lambda i: i.price)
+            if high
+            else min(order.items, key=lambda i: i.price)
+        )
         out.append(
             f"The {extreme.group(1).lower()} item in order {order.number} is the "
             f"{item.product_name} ({_options(item.options)}) at {money(item.price)}."
@@ -89,7 +93,9 @@ def _about_order(text: str, order: OrderRecord, out: list[str]) -> None:
             named = items_read(text, list(order.items)) or list(order.items)
             parts = [f"{i.product_name} ({_options(i.options)}, {money(i.price)})" for i in named]
             out.append(f"Order {order.number} has: {'; '.join(parts)}.")
-        if _PAID.search(text) and re.search(r"\b(remaining|rest of|other items|kept|keeping|left)\b", text, re.I):
+        if _PAID.search(text) and re.search(
+            r"\b(remaining|rest of|other items|kept|keeping|left)\b", text, re.I
+        ):
             kept = [i for i in order.items if i.request != "return"]
             out.append(
                 f"The items you're keeping from order {order.number} come to "
@@ -112,7 +118,11 @@ def _order_meant(text: str, snap: Snapshot, st: FlowState) -> OrderRecord | None
     named = [o for o in snap.orders if items_mentioned(text, list(o.items))]
     if len(named) == 1:
         return named[0]
-    places = places_named(text) | {o.address.city.lower() for o in snap.orders if re.search(rf"\b{re.escape(o.address.city)}\b", text, re.I)}
+    places = places_named(text) | {
+        o.address.city.lower()
+        for o in snap.orders
+        if re.search(rf"\b{re.escape(o.address.city)}\b", text, re.I)
+    }
     going = [o for o in snap.orders if o.address.city.lower() in places]
     if len(going) == 1:
         return going[0]

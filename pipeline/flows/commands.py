@@ -43,19 +43,25 @@ _HOLD_OFF = re.compile(
     re.I,
 )
 _ALL = re.compile(r"\b(both|all)\b", re.I)
-_EVERYTHING = re.compile(r"\b(everything|all (the )?items|all of (it|them)|whole order|entire order)\b", re.I)
+_EVERYTHING = re.compile(
+    r"\b(everything|all (the )?items|all of (it|them)|whole order|entire order)\b", re.I
+)
 _EXCEPT = re.compile(r"\b(except|but not|other than|apart from)\b(.*)", re.I)
 _OTHER = re.compile(r"\b(other|another|second|different) order", re.I)
 _SAME = re.compile(
     r"\b(same|that|this) order\b|\bin (it|that one)\b|\bthat one\b|\bfrom (it|that)\b", re.I
 )
-_PENDING = re.compile(r"\b(pending|just (ordered|placed|bought)|not (yet )?(shipped|arrived)|"
-                      r"haven'?t (received|gotten)|placed)\b", re.I)
-_DELIVERED = re.compile(
-    r"\b(received|delivered|got|arrived|came|bought|opened)\b", re.I
+_PENDING = re.compile(
+    r"\b(pending|just (ordered|placed|bought)|not (yet )?(shipped|arrived)|"
+    r"haven'?t (received|gotten)|placed)\b",
+    re.I,
 )
-_WHOLE_OK = re.compile(r"\b(cancel|just cancel) (the|that) (whole|entire) order\b|"
-                       r"\bcancel (the )?(whole|entire|complete) order\b", re.I)
+_DELIVERED = re.compile(r"\b(received|delivered|got|arrived|came|bought|opened)\b", re.I)
+_WHOLE_OK = re.compile(
+    r"\b(cancel|just cancel) (the|that) (whole|entire) order\b|"
+    r"\bcancel (the )?(whole|entire|complete) order\b",
+    re.I,
+)
 _WHOLE_NOT = re.compile(
     r"\b(don'?t|do not|not) (cancel|touch)|\bdon'?t do it\b|if (that|it) means cancel\w* the whole",
     re.I,
@@ -117,7 +123,7 @@ def kinds_read(text: str) -> tuple[str, ...]:
         )
         # "change the order's address to my default one": the profile is where the address
         # comes from, not what changes
-        target = re.split(r"\bto\b", text[wants_change.start():], maxsplit=1)[0]
+        target = re.split(r"\bto\b", text[wants_change.start() :], maxsplit=1)[0]
         if profile and (_PROFILE.search(target) or not on_orders):
             found.append(kinds.USER_ADDRESS)
         if on_orders or not profile:
@@ -133,7 +139,7 @@ def kinds_read(text: str) -> tuple[str, ...]:
     if _RETURN.search(text):
         found.append(kinds.RETURN)
     verb = _CHANGE.search(re.sub(r"\bchanged? (my|your) mind\b", " ", text, flags=re.I))
-    item_change = verb and re.search(r"\b(to|for|into|instead)\b", text[verb.end():], re.I)
+    item_change = verb and re.search(r"\b(to|for|into|instead)\b", text[verb.end() :], re.I)
     if _EXCHANGE.search(text) or (
         item_change and kinds.ORDER_ADDRESS not in found and kinds.USER_ADDRESS not in found
     ):
@@ -189,8 +195,6 @@ def segments(text: str) -> list[tuple[tuple[str, ...], str]]:
             out[-1] = (kinds_, f"{words} {piece}")
         else:
             lead = f"{lead} {piece}".strip()
-    if lead and not out:
-        out.append(((), lead))
-    elif lead:
+    if (lead and not out) or lead:
         out.append(((), lead))
     return out

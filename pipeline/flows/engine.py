@@ -22,8 +22,8 @@ from orders.models import IdentityProof, PaymentMethod
 from pipeline.flows import commands
 from pipeline.flows import state as k
 from pipeline.flows.answers import answers_for
-from pipeline.flows.products import items_mentioned, items_read
 from pipeline.flows.identity import identify, store_proofs
+from pipeline.flows.products import items_mentioned, items_read
 from pipeline.flows.records import Snapshot, snapshot_load
 from pipeline.flows.resolve import candidates, money, next_step
 from pipeline.flows.state import FlowState, Request
@@ -63,7 +63,9 @@ _HUMAN = re.compile(
     r"talk to (a|some)one|supervisor|manager)\b",
     re.I,
 )
-_ASKS_ABOUT_STORE = re.compile(r"\b(order|account|refund|return|cancel|exchange|address|item)", re.I)
+_ASKS_ABOUT_STORE = re.compile(
+    r"\b(order|account|refund|return|cancel|exchange|address|item)", re.I
+)
 _CAN_I = re.compile(
     r"\b(can|could) i\b|\bwould i\b.*\bable\b|\bis it possible\b|\bam i able\b", re.I
 )
@@ -194,7 +196,11 @@ def _turn(
             ),
             state=st.to_dict(),
         )
-    named = [o.number for o in (snap.order(f"#{r.upper()}") for r in commands.ORDER_REF.findall(text)) if o]
+    named = [
+        o.number
+        for o in (snap.order(f"#{r.upper()}") for r in commands.ORDER_REF.findall(text))
+        if o
+    ]
     st.focus_on(*named)
     answers = answers_for(text, snap, st, context.store_id)
     took = _take_requests(st, snap, text, parts)
@@ -251,7 +257,7 @@ def _family(kind: str) -> str:
 
 
 def _more_of_the_same(st: FlowState, snap: Snapshot, text: str) -> bool:
-    """"and the keyboard and the pet bed too, paypal": no verb, but items named after a request
+    """ "and the keyboard and the pet bed too, paypal": no verb, but items named after a request
     of a kind: one more request of that kind."""
     if not st.last_kind or not re.match(r"\s*(and|also|plus|same for|then)\b", text, re.I):
         return False
@@ -305,7 +311,9 @@ def _could(st: FlowState, snap: Snapshot, found: tuple[str, ...], words: str) ->
             "An exchange can only be for a different option of the same product, so the exact "
             "same item isn't possible; a return is."
         )
-    if found[0] == k.CANCEL and re.search(r"\b(just|only|single|one)\b[^.?!]{0,30}\bitems?\b", words, re.I):
+    if found[0] == k.CANCEL and re.search(
+        r"\b(just|only|single|one)\b[^.?!]{0,30}\bitems?\b", words, re.I
+    ):
         return "I can only cancel a whole order, not single items in it."
     probe = FlowState(customer_id=st.customer_id, focus=list(st.focus))
     kind = found[0]

@@ -65,12 +65,12 @@ def identify(
     return Identified(None, outcome)
 
 
-def _store_customers(store_id: int | None):  # noqa: ANN202 - a queryset
+def _store_customers(store_id: int | None):
     if store_id is None:
         return Customer.objects.filter(store__code=DEMO_STORE)
     return Customer.objects.filter(store_id=store_id)
 
 
-def _by_name(customers, zip_code: str, words: str) -> Customer | None:  # noqa: ANN001
+def _by_name(customers, zip_code: str, words: str) -> Customer | None:
     named = [c for c in customers.filter(zip=zip_code) if c.name.lower() in words]
     return named[0] if len(named) == 1 else None

@@ -26,9 +26,7 @@ _BRAND_ONLY = re.compile(r"\b(visa|mastercard|master card|amex|american express|
 _CARD = re.compile(r"\b(credit card|my card|the card)\b", re.I)
 
 
-def methods_named(
-    text: str, methods: Sequence[Method], original: str = ""
-) -> list[Method]:
+def methods_named(text: str, methods: Sequence[Method], original: str = "") -> list[Method]:
     """Every method the words name, in the order they are named."""
     found: list[tuple[int, Method]] = []
     for match in _CARD_ENDING.finditer(text):
@@ -40,7 +38,10 @@ def methods_named(
     def free(pos: int) -> bool:
         return not any(a <= pos < b for a, b in taken)
 
-    for pattern, kind in ((_PAYPAL, PaymentMethod.Kind.PAYPAL), (_GIFT, PaymentMethod.Kind.GIFT_CARD)):
+    for pattern, kind in (
+        (_PAYPAL, PaymentMethod.Kind.PAYPAL),
+        (_GIFT, PaymentMethod.Kind.GIFT_CARD),
+    ):
         for match in pattern.finditer(text):
             of_kind = [m for m in methods if m.kind == kind]
             if len(of_kind) >= 1 and free(match.start()):
@@ -49,7 +50,9 @@ def methods_named(
         if not free(match.start()):
             continue
         brand = _BRANDS.get(match.group(1).lower(), match.group(1).lower())
-        cards = [m for m in methods if m.kind == PaymentMethod.Kind.CARD and m.brand.lower() == brand]
+        cards = [
+            m for m in methods if m.kind == PaymentMethod.Kind.CARD and m.brand.lower() == brand
+        ]
         if len(cards) == 1:
             found.append((match.start(), cards[0]))
     if original:

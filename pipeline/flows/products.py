@@ -92,7 +92,9 @@ __all__ = [
 
 
 def item_views(items: Sequence[Item]) -> list[ItemView]:
-    return [ItemView(i.item_id, i.product_name, i.product_id, dict(i.options), i.price) for i in items]
+    return [
+        ItemView(i.item_id, i.product_name, i.product_id, dict(i.options), i.price) for i in items
+    ]
 
 
 def items_read(text: str, items: Sequence[Item]) -> list[Item]:

@@ -65,7 +65,9 @@ class OrderRecord:
         return next((m for m, kind, _ in self.paid if kind == Payment.Kind.PAYMENT), "")
 
     def status_text(self) -> str:
-        return Order.Status(self.status).label.lower() if self.status in Order.Status else self.status
+        return (
+            Order.Status(self.status).label.lower() if self.status in Order.Status else self.status
+        )
 
 
 @dataclass(frozen=True)
@@ -119,9 +121,7 @@ def snapshot_load(customer_id: int) -> Snapshot | None:
             )
             for o in orders
         ),
-        methods=tuple(
-            Method(ref[m.pk], m.kind, m.brand, m.last_four, m.balance) for m in methods
-        ),
+        methods=tuple(Method(ref[m.pk], m.kind, m.brand, m.last_four, m.balance) for m in methods),
     )
 
 

@@ -83,7 +83,9 @@ def candidates(req: Request, snap: Snapshot, st: FlowState) -> list[OrderRecord]
     if req.order_id and snap.order(req.order_id):
         return [snap.order(req.order_id)]
     for text in reversed(req.texts):
-        refs = [o for o in (snap.order(f"#{r.upper()}") for r in commands.ORDER_REF.findall(text)) if o]
+        refs = [
+            o for o in (snap.order(f"#{r.upper()}") for r in commands.ORDER_REF.findall(text)) if o
+        ]
         if refs:
             fitting = [o for o in refs if o.status in statuses]
             return fitting[:1] if len(fitting) == 1 else refs[:1] if len(refs) == 1 else refs
@@ -228,9 +230,9 @@ def _payment(req: Request, snap: Snapshot, order: OrderRecord, whole: str) -> st
 def _cancel(req: Request, order: OrderRecord, snap: Snapshot) -> Step:
     joined = " ".join(req.texts)
     words = commands.words_read(joined)
-    named = items_read(item_words(joined), list(order.items))
+    named = items_mentioned(item_words(joined), list(order.items))
     partial = named and len(named) < len(order.items) and not words.whole_ok
-    if partial and re.search(r"\b(just|only|single)\b", joined, re.I) or (
+    if (partial and re.search(r"\b(just|only|single)\b", joined, re.I)) or (
         partial and not words.everything
     ):
         if words.whole_not:
@@ -244,7 +246,9 @@ def _cancel(req: Request, order: OrderRecord, snap: Snapshot) -> Step:
             f"also has {items_text([i for i in order.items if i not in named])}. Would you like "
             "me to cancel the whole order?"
         )
-    reason = next((commands.reason_read(t) for t in reversed(req.texts) if commands.reason_read(t)), "")
+    reason = next(
+        (commands.reason_read(t) for t in reversed(req.texts) if commands.reason_read(t)), ""
+    )
     if not reason:
         req.asked = "reason"
         return Step(
@@ -286,12 +290,18 @@ def _address(req: Request, snap: Snapshot, target: OrderRecord | None) -> dict[s
         if written is not None:
             return written.as_dict()
     for text in reversed(req.texts):
-        named = [o for o in (snap.order(f"#{r.upper()}") for r in commands.ORDER_REF.findall(text)) if o]
+        named = [
+            o for o in (snap.order(f"#{r.upper()}") for r in commands.ORDER_REF.findall(text)) if o
+        ]
         others = [o for o in named if target is None or o.number != target.number]
         if not others:
             others = [
                 o
-                for o in _by_items(text, [o for o in snap.orders if target is None or o.number != target.number], k.RETURN)
+                for o in _by_items(
+                    text,
+                    [o for o in snap.orders if target is None or o.number != target.number],
+                    k.RETURN,
+                )
             ]
         pointed = address_pointed(text, snap, target, others)
         if pointed is not None:
@@ -328,7 +338,11 @@ def _user_address(req: Request, snap: Snapshot) -> Step:
             break
     if address is None:
         for text in reversed(req.texts):
-            named = [o for o in (snap.order(f"#{r.upper()}") for r in commands.ORDER_REF.findall(text)) if o]
+            named = [
+                o
+                for o in (snap.order(f"#{r.upper()}") for r in commands.ORDER_REF.findall(text))
+                if o
+            ]
             named = named or _by_items(text, list(snap.orders), k.RETURN)
             pointed = _pointed_for_profile(text, snap, named)
             if pointed is not None:
@@ -351,12 +365,16 @@ def _user_address(req: Request, snap: Snapshot) -> Step:
     )
 
 
-def _pointed_for_profile(text: str, snap: Snapshot, named: list[OrderRecord]) -> dict[str, str] | None:
+def _pointed_for_profile(
+    text: str, snap: Snapshot, named: list[OrderRecord]
+) -> dict[str, str] | None:
     if named:
         return named[0].address.as_dict()
     if re.search(r"\b(same|that) (new )?address\b|\bnew (home|address|place)\b", text, re.I):
         return None
-    pointed = address_pointed(re.sub(r"\b(default|profile)\b", "", text, flags=re.I), snap, None, [])
+    pointed = address_pointed(
+        re.sub(r"\b(default|profile)\b", "", text, flags=re.I), snap, None, []
+    )
     if pointed is not None and pointed.as_dict() != snap.address.as_dict():
         return pointed.as_dict()
     return None
@@ -416,15 +434,17 @@ def _items(req: Request, free: list[Item]) -> list[Item]:
             return named
         if words.everything:
             return [i for i in free if i not in kept]
-    if len(free) == 1 and req.kind == k.RETURN and any(
-        re.search(r"\b(it|them|that one)\b", t, re.I) for t in req.texts
+    if (
+        len(free) == 1
+        and req.kind == k.RETURN
+        and any(re.search(r"\b(it|them|that one)\b", t, re.I) for t in req.texts)
     ):
         return list(free)
     return []
 
 
 def _plural(text: str, named: list[Item], free: list[Item]) -> list[Item]:
-    """"both skateboards": every identical line the plural names, not one of them."""
+    """ "both skateboards": every identical line the plural names, not one of them."""
     out = list(named)
     for item in named:
         head = item.product_name.lower().split()[-1]
