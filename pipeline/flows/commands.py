@@ -24,8 +24,8 @@ _CHANGE = re.compile(
 _ADDRESS = re.compile(r"\baddress\b|\bship(ped|ping)? (it )?to\b", re.I)
 _PROFILE = re.compile(r"\b(default|profile|account|my address on file)\b", re.I)
 _PAYMENT_CHANGE = re.compile(
-    r"\b(pay(ment)? (method )?(for|of) (the|that|this|my) order|change (the |my )?payment|"
-    r"pay (for it|for the order) with|switch (the )?payment)\b",
+    r"\b(change|switch|update|use a different)\b[^.?!]{0,30}\bpayment( method)?\b|"
+    r"\bpay (for )?(it|the order|that order|this order) with\b",
     re.I,
 )
 _NO_LONGER = re.compile(

@@ -353,6 +353,8 @@ def _advance(st: FlowState, snap: Snapshot) -> tuple[list[str], ProposalDraft | 
                 )
                 continue
             st.proposed = req
+            if req.address:
+                st.last_address = dict(req.address)
             said.append(f"{step.proposal.summary} Shall I go ahead?")
             return said, step.proposal
         st.requests.pop(0)

@@ -98,6 +98,12 @@ def candidates(req: Request, snap: Snapshot, st: FlowState) -> list[OrderRecord]
             pool = [o for o in pool if o.status in DELIVERED] or pool
     if words.other_order and st.focus:
         pool = [o for o in pool if o.number not in st.focus] or pool
+    elif words.other_order and len(pool) == 2:
+        # "the luggage order is fine, but my other order...": the one the items don't name
+        named = _by_items(joined, pool, req.kind)
+        rest = [o for o in pool if o not in named]
+        if len(named) == 1 and len(rest) == 1:
+            return rest
     if words.same_order and st.focus:
         same = [o for o in pool if o.number in st.focus]
         if same:
@@ -172,7 +178,7 @@ def order_question(req: Request, pool: list[OrderRecord]) -> str:
 
 def next_step(req: Request, snap: Snapshot, st: FlowState) -> Step:
     if req.kind == k.USER_ADDRESS:
-        return _user_address(req, snap)
+        return _user_address(req, snap, st)
     pool = candidates(req, snap, st)
     if not pool:
         return _no_order(req, snap)
@@ -329,8 +335,11 @@ def _order_address(req: Request, order: OrderRecord, snap: Snapshot) -> Step:
     )
 
 
-def _user_address(req: Request, snap: Snapshot) -> Step:
+def _user_address(req: Request, snap: Snapshot, st: FlowState) -> Step:
     address = None
+    joined = " ".join(req.texts)
+    if st.last_address and _SAME_ADDRESS.search(joined) and not address_written(joined):
+        address = dict(st.last_address)
     for text in reversed(req.texts):
         written = address_written(text)
         if written is not None:
@@ -363,6 +372,11 @@ def _user_address(req: Request, snap: Snapshot) -> Step:
             f"(now {_address_text(snap.address.as_dict())}).",
         )
     )
+
+
+_SAME_ADDRESS = re.compile(
+    r"\b(same|that) (new )?(\w+ )?address\b|\bnew (home|address|place|house)\b", re.I
+)
 
 
 def _pointed_for_profile(

@@ -67,6 +67,7 @@ class FlowState:
     declined: list[str] = field(default_factory=list)
     refunds: list[str] = field(default_factory=list)  # amounts refunded by done actions
     charges: list[str] = field(default_factory=list)  # amounts charged by done actions
+    last_address: dict[str, str] = field(default_factory=dict)  # the last address proposed
     last_kind: str = ""  # the kind of the last request asked for ("and the mouse too")
     heard: str = ""  # what an unverified visitor said (a name one turn, the zip the next)
 
@@ -84,6 +85,7 @@ class FlowState:
             charges=list(raw.get("charges") or []),
             heard=str(raw.get("heard") or ""),
             last_kind=str(raw.get("last_kind") or ""),
+            last_address=dict(raw.get("last_address") or {}),
         )
 
     def to_dict(self) -> dict[str, Any]:
