@@ -234,6 +234,14 @@ def test_steps_and_ends_along_an_option() -> None:
     assert _one_change("a jigsaw with 500 more pieces instead", puzzle).chosen.item_id == "p2"
 
 
+def test_with_no_product_named_the_values_pick_the_product() -> None:
+    lines = [_line(THERMOSTAT, "t1"), _line(SHIRT, "s1")]
+    change = _one_change("could you swap it for a green polyester one?", lines)
+    assert change.item.item_id == "s1" and change.chosen.item_id == "s3"
+    both_black = [_line(THERMOSTAT, "t1"), _line(BOTTLE, "b1")]
+    assert item_changes("make it black", both_black, variants_of) == []
+
+
 def test_no_change_asked_gives_nothing() -> None:
     assert item_changes("I'd like to return the keyboard", ORDER, variants_of) == []
 
