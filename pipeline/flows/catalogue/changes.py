@@ -101,11 +101,30 @@ def item_changes(
             wishes[pid] = _first_wish(request, matcher_for([v.options for v in variants[pid]]))
         if unnamed:
             lines = _fitting_product(lines, items, wishes)
+        asks = _asks_for_change(words)
         for line in _still_to_change(lines, items, wishes):
             item, wish = items[line], wishes[items[line].product_id]
-            if wish is not None and _weight(wish) > best.get(line, (-1, None))[0]:
+            if wish is None or (not asks and _describes(wish, item)):
+                continue  # "there's a t-shirt, the blue small v-neck": the line as it is
+            if _weight(wish) > best.get(line, (-1, None))[0]:
                 best[line] = (_weight(wish), change_resolve(item, wish, variants[item.product_id]))
     return [best[line][1] for line in sorted(best)]
+
+
+_CHANGE_WORDS = frozenset(
+    {"instead", "swap", "exchange", "change", "switch", "replace", "trade", "become", "make"}
+    | {"swapped", "exchanged", "changed", "switched", "replaced", "traded", "made"}
+)
+
+
+def _describes(wish: Wish, item: ItemView) -> bool:
+    """The words fit the line as it is and ask for no end ('the cheapest', 'the maximum')."""
+    ends = wish.extreme or wish.cheapest or wish.dearest
+    return not ends and wish.accepts(item.options, item.options)
+
+
+def _asks_for_change(words: Sequence[str]) -> bool:
+    return bool(CONNECTORS & set(words) or _CHANGE_WORDS & set(words))
 
 
 def _fitting_product(

@@ -215,6 +215,8 @@ def test_the_current_variant_is_never_chosen() -> None:
     change = _one_change("change the blue t-shirt to a blue medium cotton crew neck")
     assert change.chosen is None
     assert "already have" in change.problem
+    described = "there is a t-shirt in it, the blue medium cotton crew neck one"
+    assert item_changes(described, ORDER, variants_of) == []
 
 
 def test_a_comparative_moves_from_the_current_value() -> None:
