@@ -314,3 +314,5 @@ def test_not_a_product_question(tents: dict) -> None:
         product_answer("please cancel the tent, can you?", store_id=None, customer_id=None) is None
     )
     assert product_answer("the tent arrived today", store_id=None, customer_id=None) is None
+    text = "how much do I get back for the tent?"
+    assert product_answer(text, store_id=None, customer_id=None) is None
