@@ -22,6 +22,9 @@ _QUESTION_START = re.compile(
 _ACTION = re.compile(
     r"\b(exchange|return|cancel|refund|swap|change|replace|modify|switch)\b", re.IGNORECASE
 )
+_MONEY_OWED = re.compile(
+    r"\b(refund(ed)?|get back|money back|difference|charged?|owe|balance)\b", re.IGNORECASE
+)
 _TOTAL = re.compile(r"\b(total|altogether|in all|combined|sum)\b", re.IGNORECASE)
 _PRODUCT_CUES = re.compile(
     r"\b(options?|variants?|versions?|models?|kinds?|types?|available|in stock|do you (have|sell|"
@@ -55,6 +58,8 @@ def money_text(amount: Decimal) -> str:
 def product_answer(text: str, *, store_id: int | None, customer_id: int | None) -> str | None:
     question = " ".join(s for s in _SENTENCE_END.split(text) if _is_question(s))
     if not question or (_ACTION.search(question) and not _CATALOGUE.search(question)):
+        return None
+    if _MONEY_OWED.search(question):  # 'how much do I get back for the keyboard?': the order's
         return None
     store_id = store_id if store_id is not None else default_store_id()
     products = dict(Product.objects.filter(store_id=store_id).values_list("pk", "name"))

@@ -86,7 +86,12 @@ def item_changes(
     variants: dict[int, Sequence[VariantView]] = {}
     best: dict[int, tuple[int, ItemChange]] = {}
     for request in _requests(words, mentions, items):
-        lines = lines_meant(words, request.mention, mentions, items)
+        unnamed = request.mention.end == 0
+        lines = (
+            list(range(len(items)))
+            if unnamed
+            else lines_meant(words, request.mention, mentions, items)
+        )
         if _each_its_own(request, lines, items, variants_of, best):
             continue
         wishes = {}
@@ -94,11 +99,47 @@ def item_changes(
             if pid not in variants:
                 variants[pid] = variants_of(pid)
             wishes[pid] = _first_wish(request, matcher_for([v.options for v in variants[pid]]))
+        if unnamed:
+            lines = _fitting_product(lines, items, wishes)
+        asks = _asks_for_change(words)
         for line in _still_to_change(lines, items, wishes):
             item, wish = items[line], wishes[items[line].product_id]
-            if wish is not None and _weight(wish) > best.get(line, (-1, None))[0]:
+            if wish is None or (not asks and _describes(wish, item)):
+                continue  # "there's a t-shirt, the blue small v-neck": the line as it is
+            if _weight(wish) > best.get(line, (-1, None))[0]:
                 best[line] = (_weight(wish), change_resolve(item, wish, variants[item.product_id]))
     return [best[line][1] for line in sorted(best)]
+
+
+_CHANGE_WORDS = frozenset(
+    {"instead", "swap", "exchange", "change", "switch", "replace", "trade", "become", "make"}
+    | {"swapped", "exchanged", "changed", "switched", "replaced", "traded", "made"}
+)
+
+
+def _describes(wish: Wish, item: ItemView) -> bool:
+    """The words fit the line as it is and ask for no end ('the cheapest', 'the maximum')."""
+    ends = wish.extreme or wish.cheapest or wish.dearest
+    return not ends and wish.accepts(item.options, item.options)
+
+
+def _asks_for_change(words: Sequence[str]) -> bool:
+    return bool(CONNECTORS & set(words) or _CHANGE_WORDS & set(words))
+
+
+def _fitting_product(
+    lines: list[int], items: Sequence[ItemView], wishes: dict[int, Wish | None]
+) -> list[int]:
+    """With no product named, the one product whose options the words name most; none when
+    two products fit equally, or when a single word ('black') is all that picks one of several."""
+    weights = {pid: _weight(w) for pid, w in wishes.items() if w is not None}
+    if not weights:
+        return []
+    top = max(weights.values())
+    winners = [pid for pid, weight in weights.items() if weight == top]
+    if len(winners) != 1 or (top < 2 and len(wishes) > 1):
+        return []
+    return [line for line in lines if items[line].product_id == winners[0]]
 
 
 def _each_its_own(
@@ -168,11 +209,9 @@ def _weight(wish: Wish) -> int:
 def _requests(
     words: list[str], mentions: list[Mention], items: Sequence[ItemView]
 ) -> list[_Request]:
-    if not mentions:
-        if len({i.product_id for i in items}) != 1:
-            return []
-        whole = Mention(0, 0, frozenset({items[0].product_id}), plural=False)
-        return [_Request(whole, (tuple(words),))]
+    if not mentions:  # 'change it to a red one in XXL': the product its values fit
+        whole = Mention(0, 0, frozenset(i.product_id for i in items), plural=True)
+        return [_Request(whole, (_target(tuple(words)), tuple(words)))]
     groups = _groups(mentions)
     ends = [g[0].start for g in groups[1:]] + [len(words)]
     segments = [tuple(words[g[0].end : end]) for g, end in zip(groups, ends, strict=True)]

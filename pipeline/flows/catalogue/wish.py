@@ -55,7 +55,10 @@ class Wish:
         return all(_compares(options, current, o, d) for o, d in self.relative)
 
     def kept(self, options: dict[str, str], current: dict[str, str]) -> int:
-        stated = set(self.wanted) | self.free | {o for alts in self.either for o, _ in alts}
+        """How many options keep the current value where the words leave a choice ('either
+        glass or steel' keeps glass when the current one is glass)."""
+        stated = {o for o, values in self.wanted.items() if len(values) == 1} | self.free
+        stated |= {o for alts in self.either for o, _ in alts}
         stated |= {o for o, _ in self.relative | self.extreme} | {o for o, _ in self.delta}
         return sum(1 for o, v in current.items() if o not in stated and options.get(o) == v)
 

@@ -215,6 +215,8 @@ def test_the_current_variant_is_never_chosen() -> None:
     change = _one_change("change the blue t-shirt to a blue medium cotton crew neck")
     assert change.chosen is None
     assert "already have" in change.problem
+    described = "there is a t-shirt in it, the blue medium cotton crew neck one"
+    assert item_changes(described, ORDER, variants_of) == []
 
 
 def test_a_comparative_moves_from_the_current_value() -> None:
@@ -232,6 +234,14 @@ def test_steps_and_ends_along_an_option() -> None:
         _one_change("the desk lamp with the lowest brightness, please", lamp).chosen.item_id == "l3"
     )
     assert _one_change("a jigsaw with 500 more pieces instead", puzzle).chosen.item_id == "p2"
+
+
+def test_with_no_product_named_the_values_pick_the_product() -> None:
+    lines = [_line(THERMOSTAT, "t1"), _line(SHIRT, "s1")]
+    change = _one_change("could you swap it for a green polyester one?", lines)
+    assert change.item.item_id == "s1" and change.chosen.item_id == "s3"
+    both_black = [_line(THERMOSTAT, "t1"), _line(BOTTLE, "b1")]
+    assert item_changes("make it black", both_black, variants_of) == []
 
 
 def test_no_change_asked_gives_nothing() -> None:
@@ -304,3 +314,5 @@ def test_not_a_product_question(tents: dict) -> None:
         product_answer("please cancel the tent, can you?", store_id=None, customer_id=None) is None
     )
     assert product_answer("the tent arrived today", store_id=None, customer_id=None) is None
+    text = "how much do I get back for the tent?"
+    assert product_answer(text, store_id=None, customer_id=None) is None
