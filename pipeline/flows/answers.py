@@ -47,8 +47,15 @@ def answers_for(text: str, snap: Snapshot, st: FlowState, store_id: int | None) 
         total = sum((Decimal(a) for a in st.refunds), ZERO)
         out.append(f"In total, {money(total)} is coming back to you from today's changes.")
     if _TOTAL_PAY.search(text) and st.charges:
-        total = sum((Decimal(a) for a in st.charges), ZERO)
-        out.append(f"In total, today's changes cost {money(total)}.")
+        charged = sum((Decimal(a) for a in st.charges), ZERO)
+        refunded = sum((Decimal(a) for a in st.refunds), ZERO)
+        if refunded:
+            out.append(
+                f"Today's changes charge {money(charged)} and refund {money(refunded)}, so "
+                f"{money(charged - refunded)} in all."
+            )
+        else:
+            out.append(f"In total, today's changes cost {money(charged)}.")
     if _BALANCE.search(text):
         for method in snap.methods:
             if method.kind == PaymentMethod.Kind.GIFT_CARD:

@@ -283,7 +283,7 @@ def _queue(st: FlowState, snap: Snapshot, kind: str, words: str, whole: str) -> 
     refs = commands.ORDER_REF.findall(words)
     for old in st.requests:
         same_kind = old.kind == kind or (old.kind in family and kind in family)
-        if same_kind and (not refs or f"#{refs[0].upper()}" == old.order_id):
+        if same_kind and (not refs or not old.order_id or f"#{refs[0].upper()}" == old.order_id):
             old.texts.extend(texts)
             old.asked = ""
             return
