@@ -5,6 +5,7 @@ number and e-mail check (pipeline.verification), and past them nothing more is c
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from orders.models import DEMO_STORE, Customer, IdentityProof, StorePolicy
@@ -18,10 +19,23 @@ class Identified:
     outcome: str  # "verified_now", "failed", "locked", "none" (no proof in the words)
 
 
+_PROOFS: dict[int | None, tuple[float, list[str]]] = {}
+PROOFS_TTL_S = 30.0
+
+
 def store_proofs(store_id: int | None) -> list[str]:
+    """The store's accepted proofs, read at most every PROOFS_TTL_S per process: every message
+    asks (it decides whether the flows run), and a policy edit may take that long to apply."""
+    now = time.monotonic()
+    cached = _PROOFS.get(store_id)
+    if cached is not None and now - cached[0] < PROOFS_TTL_S:
+        return cached[1]
     if store_id is None:
-        return list(StorePolicy.load(DEMO_STORE).identity_proofs)
-    return list(StorePolicy.for_store_id(store_id).identity_proofs)
+        proofs = list(StorePolicy.load(DEMO_STORE).identity_proofs)
+    else:
+        proofs = list(StorePolicy.for_store_id(store_id).identity_proofs)
+    _PROOFS[store_id] = (now, proofs)
+    return proofs
 
 
 def identify(

@@ -87,51 +87,82 @@ class Snapshot:
 
 
 def snapshot_load(customer_id: int) -> Snapshot | None:
-    customer = Customer.objects.filter(pk=customer_id).first()
+    """Six light queries (values, no model instances): every message of a verified customer
+    reads the snapshot, so it stays cheap."""
+    fields = ("pk", "external_id", "name", *Address.FIELDS)
+    customer = Customer.objects.filter(pk=customer_id).values(*fields).first()
     if customer is None:
         return None
-    orders = list(Order.objects.filter(customer_id=customer_id).order_by("placed_at", "pk"))
-    ids = [o.pk for o in orders]
+    orders = list(
+        Order.objects.filter(customer_id=customer_id)
+        .order_by("placed_at", "pk")
+        .values("pk", "number", "status", *Address.FIELDS)
+    )
+    ids = [o["pk"] for o in orders]
     items: dict[int, list[Item]] = {pk: [] for pk in ids}
-    rows = OrderItem.objects.filter(order_id__in=ids).select_related("variant", "product")
-    for row in rows.order_by("pk"):
-        for _ in range(row.quantity):
-            items[row.order_id].append(_item(row))
-    methods = list(PaymentMethod.objects.filter(customer_id=customer_id))
-    ref = {m.pk: m.external_id or str(m.pk) for m in methods}
+    rows = OrderItem.objects.filter(order_id__in=ids).order_by("pk")
+    for (
+        order_id,
+        quantity,
+        price,
+        request,
+        product_id,
+        product,
+        variant_id,
+        ref,
+        options,
+    ) in rows.values_list(
+        "order_id",
+        "quantity",
+        "unit_price",
+        "request",
+        "product_id",
+        "product__name",
+        "variant_id",
+        "variant__external_id",
+        "variant__options",
+    ):
+        item_id = (ref or str(variant_id)) if variant_id else str(product_id)
+        line = Item(item_id, product, product_id, dict(options or {}), price, request)
+        items[order_id].extend([line] * quantity)
+    methods = list(
+        PaymentMethod.objects.filter(customer_id=customer_id).values_list(
+            "pk", "external_id", "kind", "brand", "last_four", "balance"
+        )
+    )
+    ref_of = {pk: external or str(pk) for pk, external, *_ in methods}
     paid: dict[int, list[tuple[str, str, Decimal]]] = {pk: [] for pk in ids}
-    for p in Payment.objects.filter(order_id__in=ids).order_by("pk"):
-        paid[p.order_id].append((ref.get(p.method_id, str(p.method_id)), p.kind, p.amount))
+    for order_id, method_id, kind, amount in (
+        Payment.objects.filter(order_id__in=ids)
+        .order_by("pk")
+        .values_list("order_id", "method_id", "kind", "amount")
+    ):
+        paid[order_id].append((ref_of.get(method_id, str(method_id)), kind, amount))
     tracking: dict[int, list[str]] = {pk: [] for pk in ids}
-    for s in Shipment.objects.filter(order_id__in=ids).order_by("pk"):
-        tracking[s.order_id].append(s.tracking_number)
+    for order_id, number in (
+        Shipment.objects.filter(order_id__in=ids)
+        .order_by("pk")
+        .values_list("order_id", "tracking_number")
+    ):
+        tracking[order_id].append(number)
     return Snapshot(
-        customer_id=customer.pk,
-        user_id=customer.external_id or str(customer.pk),
-        name=customer.name,
-        address=Address.of(customer),
+        customer_id=customer["pk"],
+        user_id=customer["external_id"] or str(customer["pk"]),
+        name=customer["name"],
+        address=Address(*(customer[name] for name in Address.FIELDS)),
         orders=tuple(
             OrderRecord(
-                number=o.number,
-                status=o.status,
-                items=tuple(items[o.pk]),
-                address=Address.of(o),
-                paid=tuple(paid[o.pk]),
-                tracking=tuple(tracking[o.pk]),
+                number=o["number"],
+                status=o["status"],
+                items=tuple(items[o["pk"]]),
+                address=Address(*(o[name] for name in Address.FIELDS)),
+                paid=tuple(paid[o["pk"]]),
+                tracking=tuple(tracking[o["pk"]]),
             )
             for o in orders
         ),
-        methods=tuple(Method(ref[m.pk], m.kind, m.brand, m.last_four, m.balance) for m in methods),
-    )
-
-
-def _item(row: OrderItem) -> Item:
-    variant = row.variant
-    return Item(
-        item_id=(variant.external_id or str(variant.pk)) if variant else str(row.product_id),
-        product_name=row.product.name,
-        product_id=row.product_id,
-        options=dict(variant.options) if variant else {},
-        price=row.unit_price,
-        request=row.request,
+        methods=tuple(
+            Method(ref_of[pk], kind, brand, last_four, balance)
+            for pk, _, kind, brand, last_four, balance in methods
+        ),
     )
