@@ -144,6 +144,9 @@ def _order_meant(text: str, snap: Snapshot, st: FlowState) -> OrderRecord | None
             return pending[0]
     focus = [snap.order(n) for n in st.focus]
     focus = [o for o in focus if o]
+    if commands.words_read(text).other_order and focus:
+        others = [o for o in snap.orders if o not in focus]
+        return others[0] if len(others) == 1 else None
     if focus:
         return focus[0]
     if len(snap.orders) == 1:

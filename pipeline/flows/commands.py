@@ -16,8 +16,8 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ZIP = re.compile(r"\b(\d{5})\b")
 
 _CANCEL = re.compile(r"\bcancel(ling)?\b", re.I)  # not "my cancelled order"
-_RETURN = re.compile(r"\b(return|send (it|them|\w+) back)\b", re.I)
-_EXCHANGE = re.compile(r"\b(exchange|swap)", re.I)
+_RETURN = re.compile(r"\b(return|send\w* (it |them |\w+ )?back)\b", re.I)
+_EXCHANGE = re.compile(r"\b(exchange|swap|trade)", re.I)
 _CHANGE = re.compile(
     r"\b(chang\w*|switch\w*|upgrad\w*|modif\w*|replac\w*|downgrad\w*|swap\w*)\b", re.I
 )
@@ -25,7 +25,7 @@ _ADDRESS = re.compile(r"\baddress\b|\bship(ped|ping)? (it )?to\b", re.I)
 _PROFILE = re.compile(r"\b(default|profile|account|my address on file)\b", re.I)
 _PAYMENT_CHANGE = re.compile(
     r"\b(change|switch|update|use a different)\b[^.?!]{0,30}\bpayment( method)?\b|"
-    r"\bpay (for )?(it|the order|that order|this order) with\b",
+    r"\bpay (for )?(it|(the |that |this |my )?order( #?\w+)?) (with|using|by)\b",
     re.I,
 )
 _NO_LONGER = re.compile(
@@ -42,7 +42,7 @@ _HOLD_OFF = re.compile(
     r"\bleave (it|that order|the order)\b",
     re.I,
 )
-_ALL = re.compile(r"\b(both|all)\b", re.I)
+_ALL = re.compile(r"\b(both|all|each|every)\b|\bmy pending orders\b", re.I)
 _EVERYTHING = re.compile(
     r"\b(everything|all (the )?items|all of (it|them)|whole order|entire order)\b", re.I
 )

@@ -16,7 +16,8 @@ _CARD_ENDING = re.compile(
 )
 _BRANDS = {"master card": "mastercard", "american express": "amex"}
 _ORIGINAL = re.compile(
-    r"\b(original (payment )?(method|card|payment)|(card|method|what) i (paid|used|bought it) with|"
+    r"\b(original (payment )?(method|card|payment)|"
+    r"(card|method|account|what|one) i (originally )?(paid|used|bought it|ordered it)( it)? (with|for)|"
     r"(the )?same (card|method|way) i paid|paid with originally)\b",
     re.I,
 )

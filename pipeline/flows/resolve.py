@@ -569,6 +569,11 @@ def _payment_change(req: Request, order: OrderRecord, snap: Snapshot) -> Step:
     method_id = _payment(req, snap, order, "")
     method = snap.method(method_id) if method_id else None
     others = [m for m in snap.methods if m.method_id != order.original_method]
+    if not others:
+        return Step(
+            stop=f"Order {order.number} is already paid with the only payment method on your "
+            "account, so there is no other one to switch to."
+        )
     if method is None:
         req.asked = "payment"
         return Step(
