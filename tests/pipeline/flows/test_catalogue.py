@@ -205,6 +205,12 @@ def test_out_of_stock_says_so_and_lists_what_is_available() -> None:
     assert "k4" not in {v.item_id for v in change.candidates}
 
 
+def test_a_combination_the_product_lacks_says_so() -> None:
+    change = _one_change("exchange the keyboard for a 60% one with clicky switches and RGB light")
+    assert change.chosen is None and "No mechanical keyboard option" in change.problem
+    assert change.candidates[0].item_id == "k5"  # the closest available: clicky and 60%
+
+
 def test_equally_good_variants_are_not_guessed() -> None:
     change = _one_change("swap the bottle for a black 750ml one, the material doesn't matter")
     assert change.chosen is None and change.problem == ""
