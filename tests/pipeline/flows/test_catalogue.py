@@ -117,6 +117,12 @@ def test_several_products_named_in_a_list() -> None:
     assert _ids(items_named(text, ORDER)) == ["k1", "b1"]
 
 
+def test_everyday_words_for_a_product() -> None:
+    bag = ItemView("g1", "Backpack", 8, {"color": "grey"}, D("40.00"))
+    lines = [_line(KEYBOARD, "k1"), _line(SHIRT, "s1"), bag]
+    assert _ids(items_named("I'd like to return the bag and the tee", lines)) == ["s1", "g1"]
+
+
 def test_everything_except_one_product() -> None:
     assert _ids(items_named("return everything except the thermostat", ORDER)) == [
         "k1",
