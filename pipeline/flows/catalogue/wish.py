@@ -65,7 +65,7 @@ class Wish:
 
 def _surfaces_at(words: Sequence[str], i: int, matcher: Matcher) -> list[Surface]:
     hits: list[Surface] = []
-    for surface in matcher.surfaces:
+    for surface in matcher.by_first_word.get(words[i], ()):
         if hits and len(surface.words) < len(hits[0].words):
             break
         if tuple(words[i : i + len(surface.words)]) == surface.words:
@@ -231,6 +231,8 @@ def _relatives(words: Sequence[str], matcher: Matcher) -> tuple[Moves, Moves]:
         if words[k + 1 : k + 2] == ["than"] and words[k + 2 : k + 3] and words[k + 2][0].isdigit():
             continue
         comparative = _SUPERLATIVES.get(word, word)
+        if comparative not in _COMPARATIVES and not _comparative_form(comparative, matcher):
+            continue
         found = _moved_option(words, k, comparative, matcher)
         if found:
             (ends if word in _SUPERLATIVES else moves).add(found)
@@ -256,11 +258,7 @@ def _moved_option(
 
 def _comparative_form(word: str, matcher: Matcher) -> bool:
     """'brighter' is; 'filter' or 'zipper', words of the options themselves, are not."""
-    if not word.endswith("er") or len(word) <= 5:
-        return False
-    own = {w for ws in matcher.option_words.values() for w in ws}
-    own |= {w for s in matcher.surfaces for w in s.words}
-    return word not in own
+    return word.endswith("er") and len(word) > 5 and word not in matcher.own_words
 
 
 def _ranks(new: str | None, old: str | None) -> tuple[float, float] | None:
