@@ -11,7 +11,7 @@ from functools import lru_cache
 
 # --- tokens -------------------------------------------------------------------------------
 
-_LETTER_SIZE = re.compile(r"\b(XXXL|XXL|XL|XS|S|M|L)\b")
+_LETTER_SIZE = re.compile(r"(?<!\d )\b(XXXL|XXL|XL|XS|S|M|L)\b")  # "2 L" is litres
 _SIZE_WORD = {"XS": "xs", "S": "small", "M": "medium", "L": "large", "XL": "xl", "XXL": "xxl"}
 _SIZE_AFTER_WORD = re.compile(r"\bsize\s+(xxl|xl|xs|s|m|l)\b")
 _REWRITES = [

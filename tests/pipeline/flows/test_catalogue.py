@@ -11,6 +11,7 @@ import pytest
 from orders.models import OrderItem, Product, ProductVariant
 from pipeline.flows.catalogue import ItemView, VariantView, item_changes, items_named
 from pipeline.flows.catalogue.answers import product_answer
+from pipeline.flows.catalogue.words import words_of
 from tests.factories import CustomerFactory, OrderFactory
 
 D = Decimal
@@ -199,6 +200,10 @@ def test_two_identical_lines_each_get_their_own_part() -> None:
 def test_letter_sizes_and_units_match_their_spellings() -> None:
     assert _one_change("change the blue tee to size S").chosen.item_id == "s5"
     assert _one_change("exchange the blue t-shirt for an extra large").chosen.item_id == "s6"
+    assert (
+        _one_change("the blue t-shirt to an L please", [_line(SHIRT, "s1")]).chosen.item_id == "s2"
+    )
+    assert "liter" in words_of("a 2 L kettle") and "large" not in words_of("a 2 L kettle")
     text = "switch the water bottle to the 750 ml stainless one"
     assert _one_change(text).chosen.item_id == "b2"
 
