@@ -40,6 +40,7 @@ def _best(item: ItemView, wish: Wish, available: list[VariantView]) -> list[Vari
     if wish.cheapest or wish.dearest:
         price = (min if wish.cheapest else max)(v.price for v in available)
         available = [v for v in available if v.price == price]
+    available = [v for v in available if wish.preferred_in(v.options)] or available
     top = max(wish.kept(v.options, item.options) for v in available)
     return [v for v in available if wish.kept(v.options, item.options) == top]
 

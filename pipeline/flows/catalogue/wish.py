@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pipeline.flows.catalogue.words import NEGATIONS, PUNCT, Matcher, Surface, words_of
 
 _DELTA_WORDS = frozenset({"more", "fewer", "less", "extra", "bigger", "smaller"})
+_PREFER_WORDS = frozenset({"prefer", "preferably", "ideally", "preferred"})
 _FREE_WORDS = frozenset({"matter", "care", "whatever", "whichever", "preference"})
 _EITHER_FREE = frozenset({"way", "is", "one", "work", "fine", "ok"})  # "either is fine"
 _SAME_WORDS = frozenset({"same", "still", "keep", "keeping", "like"})
@@ -35,6 +36,10 @@ class Wish:
     relative: set[tuple[str, int]] = field(default_factory=set)  # ('length', -1): shorter
     extreme: set[tuple[str, int]] = field(default_factory=set)  # ('zoom', 1): maximum zoom
     delta: set[tuple[str, float]] = field(default_factory=set)  # ('pieces', 500): 500 more
+    preferred: set[tuple[str, str]] = field(default_factory=set)  # 'prefer animals over art'
+
+    def preferred_in(self, options: dict[str, str]) -> bool:
+        return any(options.get(o) == v for o, v in self.preferred)
 
     def says_something(self) -> bool:
         return bool(
@@ -88,12 +93,18 @@ def _near_option(
 def wish_read(text_words: Sequence[str], matcher: Matcher) -> Wish:
     wish, words, i, negated_until = Wish(), list(text_words), 0, -1
     wish.delta, counted = _deltas(words, matcher)
+    preferring = False
     while i < len(words):
         hits = [] if i in counted else _surfaces_at(words, i, matcher)
         if hits:
-            _wish_add(wish, _near_option(hits, words, i, matcher), negated=i <= negated_until)
+            hits = _near_option(hits, words, i, matcher)
+            _wish_add(wish, hits, negated=i <= negated_until)
+            if preferring and i > negated_until:
+                wish.preferred |= {(s.option, s.value) for s in hits}
+                preferring = False
             i += len(hits[0].words)
             continue
+        preferring = preferring or words[i] in _PREFER_WORDS
         negated_until = _negation_reach(words, i, negated_until)
         i += 1
     _wish_settle(wish, words, matcher)

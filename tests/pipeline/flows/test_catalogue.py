@@ -178,6 +178,11 @@ def test_anything_but_and_either_or() -> None:
     assert _one_change(text).chosen.item_id == "b3"  # glass, as the current one
 
 
+def test_a_preferred_value_wins_when_both_are_there() -> None:
+    text = "swap the bottle for a black 750ml one, I'd prefer stainless steel over glass"
+    assert _one_change(text).chosen.item_id == "b2"
+
+
 def test_two_changes_in_one_message() -> None:
     text = (
         "please swap the keyboard for the tactile one without backlight, and the thermostat "
