@@ -93,7 +93,7 @@ def _near_option(
 def wish_read(text_words: Sequence[str], matcher: Matcher) -> Wish:
     wish, words, i, negated_until = Wish(), list(text_words), 0, -1
     wish.delta, counted = _deltas(words, matcher)
-    preferring = False
+    preferring, last = False, []
     while i < len(words):
         hits = [] if i in counted else _surfaces_at(words, i, matcher)
         if hits:
@@ -102,13 +102,24 @@ def wish_read(text_words: Sequence[str], matcher: Matcher) -> Wish:
             if preferring and i > negated_until:
                 wish.preferred |= {(s.option, s.value) for s in hits}
                 preferring = False
+            last = hits
             i += len(hits[0].words)
             continue
         preferring = preferring or words[i] in _PREFER_WORDS
+        if last and not wish.preferred and _fallback_follows(words, i):
+            wish.preferred |= {(s.option, s.value) for s in last}
         negated_until = _negation_reach(words, i, negated_until)
         i += 1
     _wish_settle(wish, words, matcher)
     return wish
+
+
+def _fallback_follows(words: Sequence[str], i: int) -> bool:
+    """'black, or if that's not available white', 'black, otherwise white': the value before
+    is the first choice."""
+    if words[i] == "otherwise":
+        return True
+    return words[i] == "if" and bool({"not", "unavailable", "out"} & set(words[i + 1 : i + 5]))
 
 
 def _deltas(words: Sequence[str], matcher: Matcher) -> tuple[set[tuple[str, float]], set[int]]:

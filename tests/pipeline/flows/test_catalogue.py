@@ -181,6 +181,8 @@ def test_anything_but_and_either_or() -> None:
 def test_a_preferred_value_wins_when_both_are_there() -> None:
     text = "swap the bottle for a black 750ml one, I'd prefer stainless steel over glass"
     assert _one_change(text).chosen.item_id == "b2"
+    text = "swap the bottle for a black 750ml one in stainless steel, or if that's sold out glass"
+    assert _one_change(text).chosen.item_id == "b2"
 
 
 def test_two_changes_in_one_message() -> None:
@@ -210,6 +212,8 @@ def test_letter_sizes_and_units_match_their_spellings() -> None:
     )
     assert "liter" in words_of("a 2 L kettle") and "large" not in words_of("a 2 L kettle")
     text = "switch the water bottle to the 750 ml stainless one"
+    assert _one_change(text).chosen.item_id == "b2"
+    text = "swap the bottle for a black 750ml one in stainless steel, or if that's sold out glass"
     assert _one_change(text).chosen.item_id == "b2"
 
 
