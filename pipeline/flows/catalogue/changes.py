@@ -40,6 +40,7 @@ def _best(item: ItemView, wish: Wish, available: list[VariantView]) -> list[Vari
     if wish.cheapest or wish.dearest:
         price = (min if wish.cheapest else max)(v.price for v in available)
         available = [v for v in available if v.price == price]
+    available = [v for v in available if wish.preferred_in(v.options)] or available
     top = max(wish.kept(v.options, item.options) for v in available)
     return [v for v in available if wish.kept(v.options, item.options) == top]
 
@@ -51,11 +52,11 @@ def _nothing_available(
     closest = sorted(available, key=lambda v: -_agreement(wish, v.options))
     name = item.product_name.lower()
     if fitting:
-        problem = f"The {name} you asked for is out of stock."
+        problem = f"That {name} option is out of stock."
     elif _is_current(item, wish):
-        problem = f"That is the {name} you already have."
+        problem = f"That is the {name} option you already have."
     else:
-        problem = f"There is no {name} with those options."
+        problem = f"No {name} option has all of those."
     return ItemChange(item, None, tuple(closest), problem)
 
 

@@ -46,7 +46,11 @@ _PLAIN_MODIFIERS = frozenset(
     ]
 )
 _GENERIC_HEADS = frozenset({"set", "kit"})
-_ALIASES = {"watch": "wristwatch", "shelf": "bookshelf", "bookcase": "bookshelf", "bag": "backpack"}
+_ALIASES = {  # everyday words for a product, by a word of its name
+    "watch": "wristwatch", "shelf": "bookshelf", "bookcase": "bookshelf", "bag": "backpack",
+    "headset": "headphone", "kindle": "ereader", "computer": "laptop", "ipad": "tablet",
+    "bbq": "grill", "barbecue": "grill", "fragrance": "perfume", "cologne": "perfume",
+}  # fmt: skip
 _COUNT_WORDS = frozenset({"both", "two", "all", "three", "four", "each", "2", "3"})
 _KEEP_CUES = frozenset({"keep", "keeping", "leave", "leaving", "not", "except", "excluding"})
 _KEEP_CUES |= {"besides", "without", "than", "apart"}

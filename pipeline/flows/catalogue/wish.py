@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pipeline.flows.catalogue.words import NEGATIONS, PUNCT, Matcher, Surface, words_of
 
 _DELTA_WORDS = frozenset({"more", "fewer", "less", "extra", "bigger", "smaller"})
+_PREFER_WORDS = frozenset({"prefer", "preferably", "ideally", "preferred"})
 _FREE_WORDS = frozenset({"matter", "care", "whatever", "whichever", "preference"})
 _EITHER_FREE = frozenset({"way", "is", "one", "work", "fine", "ok"})  # "either is fine"
 _SAME_WORDS = frozenset({"same", "still", "keep", "keeping", "like"})
@@ -35,6 +36,10 @@ class Wish:
     relative: set[tuple[str, int]] = field(default_factory=set)  # ('length', -1): shorter
     extreme: set[tuple[str, int]] = field(default_factory=set)  # ('zoom', 1): maximum zoom
     delta: set[tuple[str, float]] = field(default_factory=set)  # ('pieces', 500): 500 more
+    preferred: set[tuple[str, str]] = field(default_factory=set)  # 'prefer animals over art'
+
+    def preferred_in(self, options: dict[str, str]) -> bool:
+        return any(options.get(o) == v for o, v in self.preferred)
 
     def says_something(self) -> bool:
         return bool(
@@ -65,7 +70,7 @@ class Wish:
 
 def _surfaces_at(words: Sequence[str], i: int, matcher: Matcher) -> list[Surface]:
     hits: list[Surface] = []
-    for surface in matcher.surfaces:
+    for surface in matcher.by_first_word.get(words[i], ()):
         if hits and len(surface.words) < len(hits[0].words):
             break
         if tuple(words[i : i + len(surface.words)]) == surface.words:
@@ -88,16 +93,33 @@ def _near_option(
 def wish_read(text_words: Sequence[str], matcher: Matcher) -> Wish:
     wish, words, i, negated_until = Wish(), list(text_words), 0, -1
     wish.delta, counted = _deltas(words, matcher)
+    preferring, last = False, []
     while i < len(words):
         hits = [] if i in counted else _surfaces_at(words, i, matcher)
         if hits:
-            _wish_add(wish, _near_option(hits, words, i, matcher), negated=i <= negated_until)
+            hits = _near_option(hits, words, i, matcher)
+            _wish_add(wish, hits, negated=i <= negated_until)
+            if preferring and i > negated_until:
+                wish.preferred |= {(s.option, s.value) for s in hits}
+                preferring = False
+            last = hits
             i += len(hits[0].words)
             continue
+        preferring = preferring or words[i] in _PREFER_WORDS
+        if last and not wish.preferred and _fallback_follows(words, i):
+            wish.preferred |= {(s.option, s.value) for s in last}
         negated_until = _negation_reach(words, i, negated_until)
         i += 1
     _wish_settle(wish, words, matcher)
     return wish
+
+
+def _fallback_follows(words: Sequence[str], i: int) -> bool:
+    """'black, or if that's not available white', 'black, otherwise white': the value before
+    is the first choice."""
+    if words[i] == "otherwise":
+        return True
+    return words[i] == "if" and bool({"not", "unavailable", "out"} & set(words[i + 1 : i + 5]))
 
 
 def _deltas(words: Sequence[str], matcher: Matcher) -> tuple[set[tuple[str, float]], set[int]]:
@@ -231,6 +253,8 @@ def _relatives(words: Sequence[str], matcher: Matcher) -> tuple[Moves, Moves]:
         if words[k + 1 : k + 2] == ["than"] and words[k + 2 : k + 3] and words[k + 2][0].isdigit():
             continue
         comparative = _SUPERLATIVES.get(word, word)
+        if comparative not in _COMPARATIVES and not _comparative_form(comparative, matcher):
+            continue
         found = _moved_option(words, k, comparative, matcher)
         if found:
             (ends if word in _SUPERLATIVES else moves).add(found)
@@ -256,11 +280,7 @@ def _moved_option(
 
 def _comparative_form(word: str, matcher: Matcher) -> bool:
     """'brighter' is; 'filter' or 'zipper', words of the options themselves, are not."""
-    if not word.endswith("er") or len(word) <= 5:
-        return False
-    own = {w for ws in matcher.option_words.values() for w in ws}
-    own |= {w for s in matcher.surfaces for w in s.words}
-    return word not in own
+    return word.endswith("er") and len(word) > 5 and word not in matcher.own_words
 
 
 def _ranks(new: str | None, old: str | None) -> tuple[float, float] | None:

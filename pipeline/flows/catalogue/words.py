@@ -11,7 +11,7 @@ from functools import lru_cache
 
 # --- tokens -------------------------------------------------------------------------------
 
-_LETTER_SIZE = re.compile(r"\b(XXXL|XXL|XL|XS|S|M|L)\b")
+_LETTER_SIZE = re.compile(r"(?<!\d )\b(XXXL|XXL|XL|XS|S|M|L)\b")  # "2 L" is litres
 _SIZE_WORD = {"XS": "xs", "S": "small", "M": "medium", "L": "large", "XL": "xl", "XXL": "xxl"}
 _SIZE_AFTER_WORD = re.compile(r"\bsize\s+(xxl|xl|xs|s|m|l)\b")
 _REWRITES = [
@@ -145,6 +145,8 @@ class Matcher:
 
     surfaces: tuple[Surface, ...]
     option_words: dict[str, frozenset[str]]
+    by_first_word: dict[str, tuple[Surface, ...]]  # the surfaces a word can start
+    own_words: frozenset[str]  # every word of the options' names and values
 
 
 def _option_name_surfaces(option: str) -> list[tuple[str, ...]]:
@@ -196,7 +198,16 @@ def _matcher(pairs: frozenset[tuple[str, str]]) -> Matcher:
     option_words = {
         o: frozenset(w for w in words_of(o) if w not in _GENERIC) | {words_of(o)[-1]} for o in names
     }
-    return Matcher(tuple(surfaces), option_words)
+    by_first_word: dict[str, list[Surface]] = {}
+    for surface in surfaces:
+        by_first_word.setdefault(surface.words[0], []).append(surface)
+    own = {w for ws in option_words.values() for w in ws} | {w for s in surfaces for w in s.words}
+    return Matcher(
+        tuple(surfaces),
+        option_words,
+        {w: tuple(found) for w, found in by_first_word.items()},
+        frozenset(own),
+    )
 
 
 def matcher_for(option_dicts: Sequence[dict[str, str]]) -> Matcher:

@@ -11,6 +11,7 @@ import pytest
 from orders.models import OrderItem, Product, ProductVariant
 from pipeline.flows.catalogue import ItemView, VariantView, item_changes, items_named
 from pipeline.flows.catalogue.answers import product_answer
+from pipeline.flows.catalogue.words import words_of
 from tests.factories import CustomerFactory, OrderFactory
 
 D = Decimal
@@ -117,6 +118,12 @@ def test_several_products_named_in_a_list() -> None:
     assert _ids(items_named(text, ORDER)) == ["k1", "b1"]
 
 
+def test_everyday_words_for_a_product() -> None:
+    bag = ItemView("g1", "Backpack", 8, {"color": "grey"}, D("40.00"))
+    lines = [_line(KEYBOARD, "k1"), _line(SHIRT, "s1"), bag]
+    assert _ids(items_named("I'd like to return the bag and the tee", lines)) == ["s1", "g1"]
+
+
 def test_everything_except_one_product() -> None:
     assert _ids(items_named("return everything except the thermostat", ORDER)) == [
         "k1",
@@ -171,6 +178,13 @@ def test_anything_but_and_either_or() -> None:
     assert _one_change(text).chosen.item_id == "b3"  # glass, as the current one
 
 
+def test_a_preferred_value_wins_when_both_are_there() -> None:
+    text = "swap the bottle for a black 750ml one, I'd prefer stainless steel over glass"
+    assert _one_change(text).chosen.item_id == "b2"
+    text = "swap the bottle for a black 750ml one in stainless steel, or if that's sold out glass"
+    assert _one_change(text).chosen.item_id == "b2"
+
+
 def test_two_changes_in_one_message() -> None:
     text = (
         "please swap the keyboard for the tactile one without backlight, and the thermostat "
@@ -193,7 +207,13 @@ def test_two_identical_lines_each_get_their_own_part() -> None:
 def test_letter_sizes_and_units_match_their_spellings() -> None:
     assert _one_change("change the blue tee to size S").chosen.item_id == "s5"
     assert _one_change("exchange the blue t-shirt for an extra large").chosen.item_id == "s6"
+    assert (
+        _one_change("the blue t-shirt to an L please", [_line(SHIRT, "s1")]).chosen.item_id == "s2"
+    )
+    assert "liter" in words_of("a 2 L kettle") and "large" not in words_of("a 2 L kettle")
     text = "switch the water bottle to the 750 ml stainless one"
+    assert _one_change(text).chosen.item_id == "b2"
+    text = "swap the bottle for a black 750ml one in stainless steel, or if that's sold out glass"
     assert _one_change(text).chosen.item_id == "b2"
 
 
@@ -203,6 +223,12 @@ def test_out_of_stock_says_so_and_lists_what_is_available() -> None:
     assert "out of stock" in change.problem
     assert change.candidates and all(v.available for v in change.candidates)
     assert "k4" not in {v.item_id for v in change.candidates}
+
+
+def test_a_combination_the_product_lacks_says_so() -> None:
+    change = _one_change("exchange the keyboard for a 60% one with clicky switches and RGB light")
+    assert change.chosen is None and "No mechanical keyboard option" in change.problem
+    assert change.candidates[0].item_id == "k5"  # the closest available: clicky and 60%
 
 
 def test_equally_good_variants_are_not_guessed() -> None:
