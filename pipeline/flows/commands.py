@@ -15,8 +15,11 @@ ORDER_REF = re.compile(r"#\s?([A-Z]\d{5,})", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ZIP = re.compile(r"\b(\d{5})\b")
 
-_CANCEL = re.compile(r"\bcancel(ling)?\b", re.I)  # not "my cancelled order"
-_RETURN = re.compile(r"\b(return|send\w* (it |them |\w+ )?back)\b", re.I)
+# "cancel it", "I'd like it cancelled"; not "my cancelled order"
+_CANCEL = re.compile(
+    r"\bcancel(ling)?\b|\b(want|like|need|have|get|please)\b[^.?!]{0,25}\bcancell?ed\b", re.I
+)
+_RETURN = re.compile(r"\b(return|(send|give)\w* (it |them |\w+ )?back)\b", re.I)
 _EXCHANGE = re.compile(r"\b(exchange|swap|trade)", re.I)
 _CHANGE = re.compile(
     r"\b(chang\w*|switch\w*|upgrad\w*|modif\w*|replac\w*|downgrad\w*|swap\w*)\b", re.I

@@ -75,6 +75,12 @@ _UNDOABLE = re.compile(
     r"\bsplit (the )?payment\b",
     re.I,
 )
+# "can I ...?" about what the policy rules out: answered, nothing queued
+_NOT_POSSIBLE = re.compile(
+    r"\b(exact|exactly) (the )?same\b|\bsame (one|item|model)\b|"
+    r"\b(just|only|single|one)\b[^.?!]{0,30}\bitems?\b",
+    re.I,
+)
 _INSTEAD = re.compile(r"^\W*(\w+\W+){0,2}then\b|\binstead\b", re.I)
 CANNOT = "The customer asked for something the store's tools can't do"
 IDENTITY_QUESTION = (
@@ -227,7 +233,8 @@ def _take_requests(st: FlowState, snap: Snapshot, text: str, parts: list[str]) -
         if not found:
             continue
         read = commands.words_read(words)
-        if _CAN_I.search(words) or (read.hold_off and not read.whole_ok and not read.whole_not):
+        asks_only = read.hold_off and not read.whole_ok and not read.whole_not
+        if asks_only or (_CAN_I.search(words) and _NOT_POSSIBLE.search(words)):
             parts.append(_could(st, snap, found, words))
             took = True
             continue

@@ -156,7 +156,11 @@ _ORDER_WITH = re.compile(
 def item_words(text: str) -> str:
     """The words that pick items, without those that pick the order ("my order with the
     keyboard": the keyboard names the order, not an item to return)."""
-    return _KEEP.sub(" ", _ORDER_WITH.sub(" ", text))
+    return _KEEP.sub(" ", _NAMED_ORDER.sub(" ", _ORDER_WITH.sub(" ", text)))
+
+
+# "the air purifier order": the product names the order, not an item in it
+_NAMED_ORDER = re.compile(r"\b(?:the|my|that|this)\s+(?:[\w-]+\s+){1,3}order\b", re.I)
 
 
 _KEEP = re.compile(r"\b(keep|keeping|leave|leaving)\b[^,.;]*", re.I)
@@ -414,9 +418,9 @@ def _return(req: Request, order: OrderRecord, snap: Snapshot) -> Step:
     method = snap.method(method_id) if method_id else None
     if method is None or not refund_allowed(method, order):
         req.asked = "payment"
-        said = f"A refund can't go to your {method.label()}: " if method else ""
+        said = f"A refund can't go to your {method.label()}. " if method else ""
         return Step(
-            question=f"{said}the refund for a return goes to the original payment method or a "
+            question=f"{said}The refund for a return goes to the original payment method or a "
             f"gift card. Which would you like: {choices_text([m.label() for m in allowed])}?"
         )
     req.payment_method_id = method.method_id
@@ -446,6 +450,11 @@ def _items(req: Request, free: list[Item]) -> list[Item]:
         named = [i for i in _plural(picking, items_read(picking, free), free) if i not in kept]
         if named:
             return named
+        if _NAMED_ORDER.search(text) and not words.everything:
+            # "return the gaming mouse order": the words naming the order are the items
+            named = [i for i in items_mentioned(text, free) if i not in kept]
+            if named:
+                return named
         if words.everything:
             return [i for i in free if i not in kept]
     if (
