@@ -242,3 +242,19 @@ def test_the_state_keeps_its_shape_through_json(signed):
 
 def test_an_unrelated_message_is_left_to_the_older_lanes(signed):
     assert signed.say("what a lovely day it is") is None
+
+
+def test_asking_for_what_the_policy_rules_out_is_answered_not_queued(signed):
+    reply = signed.say("can I exchange the rain jacket I received for the exact same one?")
+    assert reply.proposal is None
+    assert "different option" in reply.text
+    assert signed.say("thanks, that's all") is None
+
+
+def test_the_product_naming_the_order_is_the_item_given_back(signed):
+    reply = signed.say(
+        "I got the rain jacket order, please give it back for a refund to my visa ending 4242"
+    )
+    assert reply.proposal.name == "return_delivered_order_items"
+    assert reply.proposal.args["order_id"] == "#C10002"
+    assert reply.proposal.args["item_ids"] == ["2202"]
