@@ -197,6 +197,7 @@ async def _flow_turn(run: _Run) -> list[PipelineEvent] | None:
         now=run.now,
         language=run.language,
         store_id=run.given.store_id,
+        visitor_key=run.given.visitor_key,
     )
     reply = await sync_to_async(_flow_step)(context, run.given.text)
     if reply is None:

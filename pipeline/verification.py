@@ -12,6 +12,7 @@ off the event loop.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,6 +54,21 @@ def verify_in_chat(
     if customer is None:
         return Attempt(None, "failed")
     _give_back(keys)  # only failures count against the visitor
+    return Attempt(customer, "verified_now")
+
+
+def verify_counted(
+    *, check: Callable[[], Customer | None], conversation_id: str, visitor_key: str
+) -> Attempt:
+    """Any other proof of identity (the flows' e-mail, or name and zip) under the same limits:
+    the attempt is counted first, a success gives it back, past the limit nothing is checked."""
+    keys = _counter_keys(conversation_id, visitor_key)
+    if not _take_attempt(keys):
+        return Attempt(None, "locked")
+    customer = check()
+    if customer is None:
+        return Attempt(None, "failed")
+    _give_back(keys)
     return Attempt(customer, "verified_now")
 
 
