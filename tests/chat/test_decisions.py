@@ -184,3 +184,19 @@ async def test_a_typed_no_declines_the_open_proposal(proposed: Any, open_chat: A
     frames = await chat.reply_to(ack["message_id"])
     assert [f["state"] for f in frames if f["type"] == "proposal_closed"] == ["declined"]
     assert await _order_status(order) == Order.Status.PENDING
+
+
+async def test_a_decision_while_a_person_owns_the_conversation_changes_nothing(
+    proposed: Any, open_chat: Any
+) -> None:
+    order, conversation, token, proposal = proposed
+    await Conversation.objects.filter(pk=conversation.pk).aupdate(status="assigned")
+    chat = await open_chat(conversation, token)
+    await chat.send({"type": "decision", "proposal_id": str(proposal.pk), "accept": True})
+    closed = await chat.receive()
+    assert closed["type"] == "proposal_closed" and closed["state"] == "expired"
+    assert "taken over" in closed["detail"]
+    assert await chat.silent(0.5)  # the bot does not answer (guarantee 6)
+    assert await _order_status(order) == Order.Status.PENDING
+    assert not await ActionRecord.objects.filter(proposal_id=str(proposal.pk)).aexists()
+    assert await Message.objects.filter(conversation=conversation, sender="bot").acount() == 1
