@@ -20,6 +20,7 @@ from conversations.proposals import (
     ProposalNotFound,
     proposal_decide,
     proposal_open,
+    proposal_withdraw,
     state_load,
     state_save,
 )
@@ -29,6 +30,8 @@ from desk.queue import handoff_enqueue
 from pipeline.flows import FlowContext, decision_reply
 
 __all__ = ["ProposalNotFound", "decision_apply"]
+
+TAKEN_OVER = "A member of our team has taken over this conversation; nothing was changed."
 
 
 def decision_apply(
@@ -42,14 +45,19 @@ def decision_apply(
     tab); nothing changes and nothing is written. Raises ProposalNotFound for an id that is not
     this conversation's."""
     with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        if conversation.status == Conversation.Status.ASSIGNED:
+            # A person owns the conversation (guarantee 6): the bot's offer is not carried out
+            # behind them, and they answer. An id not of this conversation is still not found.
+            proposal_withdraw(
+                conversation_id=conversation_id, proposal_id=proposal_id, detail=TAKEN_OVER
+            )
+            return None
         decided = proposal_decide(
             conversation_id=conversation_id, proposal_id=proposal_id, accept=accept
         )
         if not decided.changed:
             return None
-        conversation = Conversation.objects.get(pk=conversation_id)
-        if conversation.status == Conversation.Status.ASSIGNED:
-            return None  # a person owns the conversation: they answer (guarantee 6)
         context = FlowContext(
             conversation_id=conversation_id,
             customer_id=conversation.customer_id,

@@ -99,18 +99,8 @@ def proposal_decide(
     """Accept or decline a proposal of this conversation, at most once. Accepting carries the
     action out as the bot, for the conversation's customer; a refusal by the store's rules
     closes it as `failed` with the sentence the customer is told."""
-    try:
-        key = uuid.UUID(str(proposal_id))
-    except ValueError as exc:
-        raise ProposalNotFound(str(proposal_id)) from exc
     with transaction.atomic():
-        proposal = (
-            Proposal.objects.select_for_update()
-            .filter(pk=key, conversation_id=conversation_id)
-            .first()
-        )
-        if proposal is None:
-            raise ProposalNotFound(str(proposal_id))
+        proposal = _locked(conversation_id, proposal_id)
         if proposal.state != Proposal.State.OPEN:
             return Decided(proposal, changed=False)
         if _stale(proposal):
@@ -120,6 +110,30 @@ def proposal_decide(
         else:
             _carry_out(proposal)
     return Decided(proposal, changed=True)
+
+
+def proposal_withdraw(
+    *, conversation_id: uuid.UUID | str, proposal_id: uuid.UUID | str, detail: str
+) -> None:
+    """Close one proposal of this conversation as expired without carrying it out, whatever the
+    customer answered (a person owns the conversation now)."""
+    with transaction.atomic():
+        proposal = _locked(conversation_id, proposal_id)
+        if proposal.state == Proposal.State.OPEN:
+            _close(proposal, Proposal.State.EXPIRED, detail)
+
+
+def _locked(conversation_id: uuid.UUID | str, proposal_id: uuid.UUID | str) -> Proposal:
+    try:
+        key = uuid.UUID(str(proposal_id))
+    except ValueError as exc:
+        raise ProposalNotFound(str(proposal_id)) from exc
+    proposal = (
+        Proposal.objects.select_for_update().filter(pk=key, conversation_id=conversation_id).first()
+    )
+    if proposal is None:
+        raise ProposalNotFound(str(proposal_id))
+    return proposal
 
 
 def proposals_expire(*, conversation_id: uuid.UUID | str, detail: str) -> None:

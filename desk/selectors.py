@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Left
 
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, ConversationState, Message, Proposal
 from desk.assignment import owned_counts
 from desk.models import AgentProfile, CannedResponse, ConversationNote, HandoffQueue
 from desk.permissions import display_name, work_queue_users
@@ -237,6 +237,37 @@ def _rejections(trace: PipelineTrace, plan: dict[str, Any]) -> list[str]:
             f"{stage.get('stage')}: {r}" for r in stage.get("detail", {}).get("rejections", [])
         ]
     return found
+
+
+@dataclass(frozen=True)
+class ConversationMemory:
+    """What the conversation carries between turns, for the agent who takes it over: the flows'
+    state as label / text rows, and the proposal still waiting for the customer's answer."""
+
+    state: list[tuple[str, str]]
+    proposal: Proposal | None
+    proposal_args: list[tuple[str, str]] = field(default_factory=list)
+
+
+def conversation_memory(*, conversation_id: uuid.UUID | str) -> ConversationMemory:
+    data = ConversationState.objects.filter(conversation_id=conversation_id).values_list(
+        "data", flat=True
+    )
+    state = next(iter(data), None) or {}
+    proposal = (
+        Proposal.objects.filter(conversation_id=conversation_id, state=Proposal.State.OPEN)
+        .order_by("-created_at")
+        .first()
+    )
+    return ConversationMemory(
+        state=[
+            (str(k).replace("_", " "), _show(v))
+            for k, v in state.items()
+            if v not in (None, "", [], {})
+        ],
+        proposal=proposal,
+        proposal_args=[(k, _show(v)) for k, v in (proposal.arguments if proposal else {}).items()],
+    )
 
 
 def _show(value: Any) -> str:

@@ -78,6 +78,7 @@ def console(
         "proposal_ids": {slug: actions.new_proposal_id() for slug in actions.CONSOLE_ACTIONS},
         "may_override": request.user.has_perm(OVERRIDE_PERMISSION),
         "pipeline": selectors.pipeline_state(conversation_id=conversation.pk),
+        "memory": selectors.conversation_memory(conversation_id=conversation.pk),
         "canned": selectors.canned_responses(),
         "ws_path": f"/ws/desk/conversations/{conversation.pk}/",
     }

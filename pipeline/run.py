@@ -26,7 +26,7 @@ from pipeline import prompts
 from pipeline.flows import FlowContext, FlowReply, flow_turn
 from pipeline.offline.language import read_language
 from pipeline.rules import snapshot as cache
-from pipeline.rules.actions import ActionFailed, execute_plan_actions
+from pipeline.rules.actions import ActionFailed, offer_plan, plan_proposal
 from pipeline.rules.grounding import answer_cache_parts, answers_every_question, grounded_plan
 from pipeline.rules.plan import (
     clarify_plan,
@@ -378,16 +378,23 @@ async def _full_lane(
         )
         run.stages.append(trace)
     handoff = facts.handoff_reason
+    proposal = None
     try:
-        done = await sync_to_async(execute_plan_actions)(
+        # Nothing is paid here: the payouts are put to the customer, and carried out only
+        # when they accept (conversations.proposals, guarantee 7).
+        proposal = await sync_to_async(plan_proposal)(
             plan=plan,
             order_number=facts.order_number,
             customer_id=retrieved.customer.id if retrieved.customer else None,
+            language=run.language,
         )
-        run.stages.append(no_model_trace("actions", 0.0, StageDetail(done=tuple(done))))
+        proposed = proposal.summary if proposal else ""
+        run.stages.append(no_model_trace("actions", 0.0, StageDetail(proposed=proposed)))
     except ActionFailed as exc:
         handoff = f"could not carry out the plan: {exc}"
         plan = handoff_plan(handoff)
+    if proposal is not None:
+        plan = offer_plan(plan)
     yield StageStatus("empathy", STATUS_TEXT["empathy"])
     sheet = fact_sheet(facts=facts, retrieved=retrieved, plan=plan, customer_text=run.given.text)
     empathy = EmpathyStage(
@@ -403,9 +410,10 @@ async def _full_lane(
     async for piece in empathy.stream():
         yield ReplyDelta(piece)
     run.stages.append(empathy.trace)
-    yield _done(
+    done = _done(
         run, route, intent, retrieved, empathy.text, plan=plan, facts=facts, handoff=handoff
     )
+    yield dataclasses.replace(done, proposal=proposal)
 
 
 def _done(

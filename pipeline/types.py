@@ -272,6 +272,7 @@ class StageDetail:
     articles: tuple[str, ...] = ()  # queries and answer: knowledge-base slugs used
     cached: bool = False  # answer: from the answer cache
     done: tuple[str, ...] = ()  # actions: what was carried out
+    proposed: str = ""  # actions: the write put to the customer, carried out if they accept
 
     def saved(self) -> dict[str, Any]:
         """The JSON form kept on the trace: the fields that say something."""

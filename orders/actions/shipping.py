@@ -118,34 +118,39 @@ def upgrade_order_shipping(
 def issue_refund(
     *,
     order_id: str,
-    amount: Decimal,
+    amount: Decimal | str,
     reason: str,
     actor: Actor,
     proposal_id: str,
     conversation_id: uuid.UUID | None = None,
     customer_id: int | None = None,
+    parts: list[dict[str, str]] | None = None,
 ) -> ActionRecord:
-    """A support refund (refund_create's ledger), paid back to the order's original method."""
+    """A support refund (refund_create's ledger), paid back to the order's original method.
+
+    `parts` splits one refund the customer confirmed into its reasons (a loyalty discount and a
+    missed promise's shipping fee), one Refund row each, so the policy later sees each reason as
+    paid; they must add up to `amount`. A proposal's arguments are JSON, so amounts may be text."""
+    total = _amount(amount)
 
     def apply(target: Target, context: ActionContext) -> dict[str, Any]:
         order = target.order
-        context.within_refund_limit(amount)
-        try:
-            row = refund_create(
-                order=order,
-                amount=amount,
-                reason=reason,
-                status=Refund.Status.APPROVED,
-                decided_by=actor.name,
-            )
-        except RefundNotAllowed as exc:
-            raise ActionRefused(str(exc)) from exc
+        split = _refund_parts(context, total, reason, parts)
+        context.within_refund_limit(total)
+        rows = [
+            _refund_row(order, part_amount, part_reason, actor)
+            for part_reason, part_amount in split
+        ]
         original = original_method_id(order)
         if original is not None:
             method = payment_methods_lock(customer=target.customer, ids={original})[original]
-            refund(order=order, method=method, amount=amount)
-        return {"refund_id": row.pk, "amount": str(amount)}
+            refund(order=order, method=method, amount=total)
+        result: dict[str, Any] = {"refund_id": rows[0], "amount": str(total)}
+        if len(rows) > 1:
+            result["refund_ids"] = rows
+        return result
 
+    extra: dict[str, Any] = {"parts": parts} if parts else {}
     request = _request(
         ActionName.ISSUE_REFUND,
         order_id,
@@ -153,10 +158,48 @@ def issue_refund(
         actor,
         conversation_id,
         customer_id,
-        amount=str(amount),
+        amount=str(total),
         reason=reason,
+        **extra,
     )
     return run_action(request=request, lock=order_target(order_id), apply=apply)
+
+
+def _amount(value: Decimal | str) -> Decimal:
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except ArithmeticError as exc:
+        raise ActionRefused("That refund amount isn't a sum of money.") from exc
+
+
+def _refund_parts(
+    context: ActionContext, total: Decimal, reason: str, parts: list[dict[str, str]] | None
+) -> list[tuple[str, Decimal]]:
+    if not parts:
+        return [(reason, total)]
+    try:
+        split = [(str(part["reason"]), _amount(part["amount"])) for part in parts]
+    except (KeyError, TypeError) as exc:
+        raise ActionRefused("I'm missing some details to do that.") from exc
+    context.require(
+        sum(amount for _, amount in split) == total and all(a > 0 for _, a in split),
+        "The parts of that refund don't add up to its amount.",
+    )
+    return split
+
+
+def _refund_row(order: Order, amount: Decimal, reason: str, actor: Actor) -> int:
+    try:
+        row = refund_create(
+            order=order,
+            amount=amount,
+            reason=reason,
+            status=Refund.Status.APPROVED,
+            decided_by=actor.name,
+        )
+    except RefundNotAllowed as exc:
+        raise ActionRefused(str(exc)) from exc
+    return row.pk
 
 
 def _request(
@@ -166,7 +209,7 @@ def _request(
     actor: Actor,
     conversation_id: uuid.UUID | None,
     customer_id: int | None,
-    **arguments: str,
+    **arguments: Any,
 ) -> ActionRequest:
     return ActionRequest(
         name, proposal_id, actor, {"order_id": order_id, **arguments}, conversation_id, customer_id

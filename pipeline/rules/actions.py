@@ -1,13 +1,21 @@
-"""Carry out the plan's actions that change records, once each, after the rules allowed them."""
+"""The plan's payouts, put to the customer as one proposal (contract guarantee 7).
+
+The rules decide what the customer is owed (a loyalty discount, a missed promise's shipping fee, a
+refund within policy); nothing is paid until the customer accepts. So the payouts become one
+`issue_refund` proposal (each reason kept as a part, so the policy later sees each as paid), the
+reply offers them and asks to confirm, and conversations.proposals carries the refund out through
+orders.actions only on acceptance, once.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from orders.models import Order, Refund
-from orders.services import RefundNotAllowed, refund_create
+from orders.models import ActionName, Order, Refund
+from pipeline.rules.phrases import TRANSLATED, say
+from pipeline.rules.plan import phrase_step
 from pipeline.rules.policy import DISCOUNT_REFUND_REASON, REFUND_REASON, SHIPPING_REFUND_REASON
-from pipeline.types import Plan
+from pipeline.types import ActionItem, Plan, ProposalDraft
 
 REFUND_REASONS = {
     "apply_discount": DISCOUNT_REFUND_REASON,
@@ -20,31 +28,60 @@ class ActionFailed(RuntimeError):
     pass
 
 
-def execute_plan_actions(
-    *, plan: Plan, order_number: str | None, customer_id: int | None
-) -> list[str]:
-    """Create the refunds the plan promises. Idempotent per order and reason, so a retried run
-    never pays twice. Returns what was done."""
-    steps = [s for s in plan.steps if s.kind in REFUND_REASONS and s.amount and s.amount > 0]
+def plan_proposal(
+    *, plan: Plan, order_number: str | None, customer_id: int | None, language: str = "en"
+) -> ProposalDraft | None:
+    """The refund the plan's payouts come to, as a proposal; None when it pays nothing. A reason
+    already paid on the order is left out, so a repeated question never proposes it twice."""
+    steps = _payout_steps(plan)
     if not steps:
-        return []
+        return None
     order = Order.objects.filter(number=order_number, customer_id=customer_id).first()
     if order is None:
         raise ActionFailed("the plan names an order this customer does not have")
-    done = []
-    for step in steps:
-        reason = REFUND_REASONS[step.kind]
-        if order.refunds.filter(reason=reason).exclude(status=Refund.Status.REJECTED).exists():
-            continue
-        try:
-            refund_create(
-                order=order,
-                amount=Decimal(step.amount),
-                reason=reason,
-                status=Refund.Status.APPROVED,
-                decided_by="bot",
-            )
-        except RefundNotAllowed as exc:
-            raise ActionFailed(str(exc)) from exc
-        done.append(f"{step.kind} {step.amount}")
-    return done
+    paid = set(
+        order.refunds.exclude(status=Refund.Status.REJECTED).values_list("reason", flat=True)
+    )
+    parts = [(REFUND_REASONS[s.kind], Decimal(s.amount)) for s in steps]
+    parts = [(reason, amount) for reason, amount in parts if reason not in paid]
+    if not parts:
+        return None
+    total = sum((amount for _, amount in parts), Decimal("0.00"))
+    args: dict[str, object] = {
+        "order_id": order.number,
+        "amount": str(total),
+        "reason": "; ".join(reason for reason, _ in parts),
+    }
+    if len(parts) > 1:
+        args["parts"] = [{"reason": r, "amount": str(a)} for r, a in parts]
+    language = language if language in TRANSLATED else "en"
+    summary = say("propose_refund", language, sum=total, number=order.number)
+    return ProposalDraft(name=ActionName.ISSUE_REFUND, args=args, summary=summary)
+
+
+def offer_plan(plan: Plan) -> Plan:
+    """The plan as the reply states it while the proposal waits: each payout offered, not done,
+    and the customer asked to confirm."""
+    steps = tuple(_offered(step) for step in plan.steps)
+    return Plan(
+        headline=plan.headline,
+        steps=(*steps, phrase_step("confirm_proposal", "confirm_proposal")),
+        source=plan.source,
+        repairs=plan.repairs,
+        rejections=plan.rejections,
+    )
+
+
+def _payout_steps(plan: Plan) -> list[ActionItem]:
+    return [s for s in plan.steps if s.kind in REFUND_REASONS and s.amount and s.amount > 0]
+
+
+def _offered(step: ActionItem) -> ActionItem:
+    if step.kind not in REFUND_REASONS or not step.amount or step.amount <= 0:
+        return step
+    if step.phrase == step.kind:  # the rules' own step: the same facts, offered
+        return phrase_step(
+            step.kind, f"{step.kind}_offer", amount=step.amount, date=step.date, **dict(step.args)
+        )
+    # A model's step states what it did in its own words: say only what is offered.
+    return phrase_step(step.kind, "issue_refund_offer", amount=step.amount, sum=step.amount)

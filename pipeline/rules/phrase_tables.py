@@ -5,6 +5,15 @@ from __future__ import annotations
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
+        # A payout put to the customer as a proposal: nothing is paid until they confirm.
+        "apply_discount_offer": "Your {reason} of {percent} comes to {sum}, which I can refund to "
+        "your original payment method.",
+        "refund_shipping_offer": "Because the delivery promise of {promised} was missed, I can "
+        "refund the {fee} shipping fee.",
+        "issue_refund_offer": "I can refund {sum} to your original payment method.",
+        "confirm_proposal": "Nothing is paid back until you confirm: press Confirm below, or reply "
+        "yes.",
+        "propose_refund": "Refund {sum} on order {number} to your original payment method?",
         "greeting": "Hi {first_name}! ",
         "english_only": "Sorry, I can only reply in English so far; if you'd rather be helped in "
         "your own language, ask for a person and a colleague will take over. ",
@@ -93,6 +102,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "meaning_feedback": "leave feedback",
     },
     "es": {
+        "apply_discount_offer": "Tu descuento {tier} del {percent} son {sum}, que puedo "
+        "reembolsar a tu método de pago original.",
+        "refund_shipping_offer": "Como no se cumplió la entrega prometida para el {promised}, "
+        "puedo reembolsarte los {fee} del envío.",
+        "issue_refund_offer": "Puedo reembolsarte {sum} a tu método de pago original.",
+        "confirm_proposal": "No se devuelve nada hasta que lo confirmes: pulsa «Confirm» abajo o "
+        "responde «sí».",
+        "propose_refund": "¿Reembolsar {sum} del pedido {number} a tu método de pago original?",
         "greeting": "¡Hola, {first_name}! ",
         "to_be_precise": "Para ser exactos: ",
         "payout_to_human": "La compensación que te corresponde necesita la aprobación de un "
@@ -174,6 +191,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "meaning_feedback": "dejar tu opinión",
     },
     "fr": {
+        "apply_discount_offer": "Votre remise {tier} de {percent} représente {sum}, que je peux "
+        "vous rembourser sur votre moyen de paiement d'origine.",
+        "refund_shipping_offer": "Comme la livraison promise pour le {promised} n'a pas été tenue, "
+        "je peux vous rembourser les {fee} de frais de port.",
+        "issue_refund_offer": "Je peux vous rembourser {sum} sur votre moyen de paiement d'origine.",
+        "confirm_proposal": "Rien n'est remboursé avant votre confirmation : appuyez sur "
+        "« Confirm » ci-dessous ou répondez « oui ».",
+        "propose_refund": "Rembourser {sum} de la commande {number} sur votre moyen de paiement "
+        "d'origine ?",
         "greeting": "Bonjour {first_name} ! ",
         "to_be_precise": "Pour être précis : ",
         "payout_to_human": "Le dédommagement qui vous est dû doit être approuvé par un collègue ; "
@@ -260,6 +286,16 @@ PHRASES: dict[str, dict[str, str]] = {
         "meaning_feedback": "donner votre avis",
     },
     "de": {
+        "apply_discount_offer": "Ihr {tier}-Rabatt von {percent} beträgt {sum}; diesen Betrag "
+        "kann ich Ihnen auf Ihre ursprüngliche Zahlungsmethode erstatten.",
+        "refund_shipping_offer": "Da der zugesagte Liefertermin ({promised}) verpasst wurde, kann "
+        "ich Ihnen die Versandkosten von {fee} erstatten.",
+        "issue_refund_offer": "Ich kann Ihnen {sum} auf Ihre ursprüngliche Zahlungsmethode "
+        "erstatten.",
+        "confirm_proposal": "Erstattet wird erst, wenn Sie bestätigen: Tippen Sie unten auf "
+        "„Confirm“ oder antworten Sie „ja“.",
+        "propose_refund": "{sum} aus Bestellung {number} auf Ihre ursprüngliche Zahlungsmethode "
+        "erstatten?",
         "greeting": "Hallo {first_name}! ",
         "to_be_precise": "Genauer gesagt: ",
         "payout_to_human": "Die Entschädigung, die Ihnen zusteht, muss ein Kollege freigeben; "

@@ -218,7 +218,8 @@
     gapTimer: 0,
     pending: new Map(), // client_id -> {client_id, text, status, el}
     streams: new Map(), // message_id -> {next, parts: Map(index -> text), text, el}
-    controlQueue: [], // handoff_request / csat waiting for a socket
+    controlQueue: [], // handoff_request / csat / decision waiting for a socket
+    proposals: new Map(), // proposal_id -> {id, summary, state, el, buttons, result}
     open: false,
     unread: 0,
     status: null, // {reply_to, text}
@@ -316,6 +317,8 @@
     ui.log.addEventListener("scroll", onLogScroll, { passive: true });
     ui.log.append(greeting());
     ui.activity = h("div", { class: "sbw-activity", role: "status", "aria-live": "polite" });
+    // Says a proposal card arrived or was settled: the card itself sits in the log.
+    ui.announcer = h("div", { class: "sbw-sr", role: "status", "aria-live": "polite" });
     ui.csat = buildCsat();
     const panel = h(
       "div",
@@ -333,6 +336,7 @@
       ui.handoffBar,
       ui.log,
       ui.activity,
+      ui.announcer,
       ui.csat,
       buildComposer(),
     );
@@ -471,7 +475,7 @@
   function renderMessage(sender, text) {
     const kind = ["customer", "bot", "agent", "system"].includes(sender) ? sender : "system";
     const bubble = h("div", { class: "sbw-bubble" });
-    bubble.textContent = text;
+    fillBubble(bubble, text, kind);
     const meta =
       kind === "agent"
         ? h("div", { class: "sbw-msg-meta", "aria-hidden": "true", text: senderLabel(kind) })
@@ -487,6 +491,83 @@
 
   function setBubbleText(el, text) {
     el.querySelector(".sbw-bubble").textContent = text;
+  }
+
+  /* ---------- long replies: short paragraphs and lists, as text nodes ---------- */
+
+  const LIST_ITEM = /^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+\S/;
+  const NUMBERED = /^\s*\d/;
+  // A sentence ends at . ! or ? followed by space and a capital, a digit or a currency sign;
+  // "$43.34" and "e.g. this" stay whole. The split keeps the spaces, so no character is lost.
+  const SENTENCE_GAP = /(?<=[.!?])(\s+)(?=["\u201c(\u00a1\u00bf]?[\p{Lu}\d$\u20ac\u00a3])/u;
+  const SENTENCES_PER_PARAGRAPH = 2;
+
+  /**
+   * Fills a message bubble. A bot reply of more than two sentences, or with a list in it, is
+   * shown as short paragraphs and lists; the bubble's textContent stays exactly the message text
+   * (the gaps between blocks are kept as text nodes), and nothing is parsed as HTML.
+   */
+  function fillBubble(bubble, text, sender) {
+    const blocks = sender === "bot" ? richBlocks(text) : null;
+    bubble.classList.toggle("sbw-bubble--rich", Boolean(blocks));
+    if (blocks) bubble.replaceChildren(...blocks);
+    else bubble.textContent = text;
+  }
+
+  function richBlocks(text) {
+    const parts = text.split(/(\n[ \t]*\n\s*)/); // blocks, with the blank lines between them
+    const nodes = [];
+    let sentences = 0;
+    let listed = false;
+    parts.forEach((part, i) => {
+      if (i % 2 === 1) {
+        nodes.push(document.createTextNode(part));
+        return;
+      }
+      if (!part) return;
+      const list = listNodes(part);
+      if (list) {
+        listed = true;
+        nodes.push(...list);
+        return;
+      }
+      const pieces = part.split(SENTENCE_GAP);
+      sentences += (pieces.length + 1) / 2;
+      nodes.push(...paragraphNodes(pieces));
+    });
+    return listed || sentences > SENTENCES_PER_PARAGRAPH ? nodes : null;
+  }
+
+  /** pieces: sentence, gap, sentence, gap, ... grouped two sentences to a paragraph. */
+  function paragraphNodes(pieces) {
+    const nodes = [];
+    const step = SENTENCES_PER_PARAGRAPH * 2;
+    for (let i = 0; i < pieces.length; i += step) {
+      const group = pieces.slice(i, i + step - 1).join("");
+      nodes.push(h("p", { class: "sbw-para" }, group));
+      if (i + step - 1 < pieces.length) nodes.push(document.createTextNode(pieces[i + step - 1]));
+    }
+    return nodes;
+  }
+
+  /** A block whose lines (after an optional lead-in) are all list items; else null. */
+  function listNodes(block) {
+    const lines = block.split("\n");
+    const first = lines.findIndex((line) => LIST_ITEM.test(line));
+    const items = lines.slice(first);
+    if (first < 0 || items.length < 2 || !items.every((line) => LIST_ITEM.test(line))) return null;
+    const nodes = [];
+    if (first > 0) {
+      nodes.push(h("p", { class: "sbw-para" }, lines.slice(0, first).join("\n")));
+      nodes.push(document.createTextNode("\n"));
+    }
+    const list = h(NUMBERED.test(items[0]) ? "ol" : "ul", { class: "sbw-list" });
+    items.forEach((line, i) => {
+      if (i > 0) list.append(document.createTextNode("\n"));
+      list.append(h("li", {}, line)); // the marker stays in the text: the list has no bullets
+    });
+    nodes.push(list);
+    return nodes;
   }
 
   function setMsgState(el, status, note) {
@@ -569,7 +650,7 @@
       state.streams.delete(messageId);
       stream.el.classList.remove("sbw-msg--streaming");
       stream.el.removeAttribute("aria-busy");
-      setBubbleText(stream.el, text);
+      fillBubble(stream.el.querySelector(".sbw-bubble"), text, sender);
       return stream.el;
     }
     if (sender !== "customer") return null;
@@ -733,10 +814,193 @@
     return ` Expected wait: about ${hours} h.`;
   }
 
+  /* ---------- proposals: a write the customer confirms (protocol guarantee 7) ---------- */
+
+  const PROPOSAL_RETRY_MS = 15000;
+  const CLOSED_TITLE = {
+    accepted: "Confirmed",
+    done: "Done",
+    declined: "Declined",
+    expired: "No longer on offer",
+    failed: "Couldn't be done",
+  };
+  const ARG_LABEL = {
+    order_id: "Order",
+    amount: "Amount",
+    reason: "Reason",
+    parts: "Made up of",
+    option_code: "Option",
+    shipping_method_code: "Shipping",
+    item_ids: "Items",
+    new_item_ids: "New items",
+    payment_method_id: "Payment method",
+    user_id: "Account",
+  };
+  let cardCount = 0;
+
+  function onProposal(f) {
+    if (typeof f.proposal_id !== "string" || state.proposals.has(f.proposal_id)) return;
+    const action = f.action && typeof f.action === "object" ? f.action : {};
+    const summary = String(f.summary || "");
+    const p = { id: f.proposal_id, summary, state: "open" };
+    p.el = renderProposal(p, String(action.name || ""), action.args);
+    state.proposals.set(p.id, p);
+    ui.log.append(p.el);
+    scrollToEnd(true);
+    announce(`Please confirm: ${summary}`);
+    // Moves focus only from inside the chat (the input, a button): a reloaded page keeps its own.
+    if (state.open && ui.shadow.activeElement) p.el.focus();
+    if (!state.open) {
+      state.unread += 1;
+      renderBadge();
+    }
+  }
+
+  function renderProposal(p, name, args) {
+    cardCount += 1;
+    const titleId = `sbw-proposal-title-${cardCount}`;
+    const summaryId = `sbw-proposal-summary-${cardCount}`;
+    p.title = h("h3", { class: "sbw-proposal-title", id: titleId, text: "Please confirm" });
+    p.result = h("p", { class: "sbw-proposal-result", hidden: true });
+    p.buttons = [
+      h("button", {
+        type: "button",
+        class: "sbw-btn sbw-btn--primary",
+        text: "Confirm",
+        onclick: () => decide(p, true),
+      }),
+      h("button", {
+        type: "button",
+        class: "sbw-btn sbw-btn--ghost",
+        text: "Decline",
+        onclick: () => decide(p, false),
+      }),
+    ];
+    p.actions = h("div", { class: "sbw-proposal-actions" }, ...p.buttons);
+    return h(
+      "section",
+      {
+        class: "sbw-proposal",
+        role: "group",
+        tabindex: "-1",
+        "aria-labelledby": titleId,
+        "aria-describedby": summaryId,
+        "data-proposal-id": p.id,
+        "data-state": "open",
+      },
+      p.title,
+      h("p", { class: "sbw-proposal-summary", id: summaryId, text: p.summary }),
+      proposalDetails(name, args),
+      p.actions,
+      p.result,
+    );
+  }
+
+  /** The action and its arguments as label / value rows, so the customer sees what they accept. */
+  function proposalDetails(name, args) {
+    const rows = [["Action", humanize(name)]];
+    if (args && typeof args === "object") {
+      for (const [key, value] of Object.entries(args)) {
+        const shown = argText(key, value);
+        if (shown) rows.push([ARG_LABEL[key] || humanize(key), shown]);
+      }
+    }
+    return h(
+      "dl",
+      { class: "sbw-proposal-details" },
+      ...rows.flatMap(([label, value]) => [h("dt", { text: label }), h("dd", { text: value })]),
+    );
+  }
+
+  function humanize(key) {
+    const words = String(key).replace(/_/g, " ").trim();
+    return words ? words[0].toUpperCase() + words.slice(1) : "";
+  }
+
+  function argText(key, value) {
+    if (value == null || value === "") return "";
+    if (Array.isArray(value)) return value.map((v) => argText("", v)).join(", ");
+    if (typeof value === "object") {
+      if ("amount" in value && "reason" in value)
+        return `${money(value.amount)} (${String(value.reason)})`;
+      return Object.entries(value)
+        .map(([k, v]) => `${humanize(k)}: ${argText(k, v)}`)
+        .join("; ");
+    }
+    return key === "amount" ? money(value) : String(value);
+  }
+
+  function money(value) {
+    const text = String(value);
+    return /^\d+(\.\d+)?$/.test(text) ? `$${text}` : text;
+  }
+
+  function decide(p, accept) {
+    if (p.state !== "open" || p.deciding) return;
+    p.deciding = true;
+    for (const b of p.buttons) b.disabled = true;
+    p.el.setAttribute("aria-busy", "true");
+    showProposalResult(p, accept ? "Confirming…" : "Declining…");
+    // Normally proposal_closed settles the card; never leave it dead if none comes.
+    p.retryTimer = setTimeout(() => settleDeciding(p), PROPOSAL_RETRY_MS);
+    sendControl({ type: "decision", proposal_id: p.id, accept }).catch(() => {
+      settleDeciding(p);
+      addNote("We couldn't reach support. Check your connection and try again.", "error");
+    });
+  }
+
+  /** The decision did not go through: the card is open and its buttons work again. */
+  function settleDeciding(p) {
+    clearTimeout(p.retryTimer);
+    if (!p.deciding || p.state !== "open") return;
+    p.deciding = false;
+    for (const b of p.buttons) b.disabled = false;
+    p.el.removeAttribute("aria-busy");
+    showProposalResult(p, "");
+  }
+
+  function showProposalResult(p, text) {
+    p.result.textContent = text;
+    p.result.hidden = !text;
+  }
+
+  function onProposalClosed(f) {
+    const p = state.proposals.get(f.proposal_id);
+    if (!p || p.state !== "open") return;
+    const closed = String(f.state || "");
+    const focusInside = p.el.contains(ui.shadow.activeElement);
+    clearTimeout(p.retryTimer);
+    p.state = closed;
+    p.deciding = false;
+    p.el.dataset.state = closed;
+    p.el.removeAttribute("aria-busy");
+    p.actions.remove();
+    p.title.textContent = CLOSED_TITLE[closed] || humanize(closed);
+    const detail = String(f.detail || "");
+    const repeats = detail.replace(/[.!]$/, "").toLowerCase() === p.title.textContent.toLowerCase();
+    showProposalResult(p, repeats ? "" : detail);
+    announce(`${p.title.textContent}: ${p.summary}${detail && !repeats ? ` ${detail}` : ""}`);
+    if (focusInside) p.el.focus(); // its buttons are gone; keep the reader on the card
+    scrollToEnd();
+  }
+
+  function announce(text) {
+    ui.announcer.textContent = "";
+    // A fresh text node after a tick, so the same words twice are still read out.
+    setTimeout(() => {
+      ui.announcer.textContent = text;
+    }, 50);
+  }
+
+  function onDecisionRefused() {
+    for (const p of state.proposals.values()) if (p.deciding) settleDeciding(p);
+  }
+
   function onError(f) {
     const p = f.client_id ? state.pending.get(f.client_id) : null;
     const code = String(f.code || "");
     if (code === "rate_limited") return rateLimited(f, p);
+    if (code === "invalid" && !p) onDecisionRefused();
     if (p)
       failPending(p, code === "too_long" ? "Not sent: too long" : "Not sent", code !== "too_long");
     if (code === "too_long" && p && !ui.input.value) {
@@ -803,6 +1067,8 @@
     handoff: onHandoff,
     typing: onTyping,
     error: onError,
+    proposal: onProposal,
+    proposal_closed: onProposalClosed,
     pong: () => {},
   };
 
@@ -908,7 +1174,8 @@
     disconnect();
     storage.remove("localStorage", storeKey);
     state.conv = null;
-    for (const m of [state.bySeq, state.byId, state.pending, state.streams]) m.clear();
+    for (const m of [state.bySeq, state.byId, state.pending, state.streams, state.proposals])
+      m.clear();
     state.highWater = 0;
     state.latestBotSeq = 0;
     state.controlQueue = [];
@@ -1358,6 +1625,13 @@
           .sort((a, b) => a.seq - b.seq)
           .map((e) => ({ seq: e.seq, sender: e.sender, text: e.text })),
       connected: () => state.wsOpen,
+      /** Proposal cards on screen, oldest first, with the state each shows. */
+      proposals: () =>
+        Array.from(state.proposals.values()).map((p) => ({
+          id: p.id,
+          state: p.state,
+          summary: p.summary,
+        })),
       conversationId: () => (state.conv ? state.conv.id : null),
     });
   }

@@ -56,8 +56,15 @@ def test_flagship_from_the_terminal_offline(demo_store: Any) -> None:
     assert_flagship_answer(data, now)
     assert {call["model"] for call in data["calls"]} <= {"offline"}
     assert not data["degraded"]
-    bot = Refund.objects.filter(order__number=FLAGSHIP_ORDER, decided_by="bot")
-    assert sorted(r.amount for r in bot) == [Decimal("14.99"), Decimal("28.35")]
+    # The payouts wait for the customer's yes (guarantee 7): proposed, not yet paid.
+    assert not Refund.objects.filter(order__number=FLAGSHIP_ORDER, decided_by="bot").exists()
+    proposal = data["proposal"]
+    assert proposal["action"]["name"] == "issue_refund"
+    assert proposal["action"]["args"]["order_id"] == FLAGSHIP_ORDER
+    assert sorted(Decimal(p["amount"]) for p in proposal["action"]["args"]["parts"]) == [
+        Decimal("14.99"),
+        Decimal("28.35"),
+    ]
 
 
 def test_an_unknown_customer_is_a_clear_error(demo_store: Any) -> None:

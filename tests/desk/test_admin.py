@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conversations.models import Conversation, Message
+from conversations.proposals import proposal_open, state_save
 from conversations.services import conversation_language_set, message_create
 from desk import services
 from desk.models import CannedResponse, ConversationNote
@@ -266,3 +267,33 @@ def test_console_shows_the_pipelines_state_for_the_last_message(
         "over the bot&#x27;s $100.00 limit",
     ):
         assert shown in page, shown
+
+
+def test_console_shows_the_conversation_state_and_the_proposal_waiting(
+    make_agent: Any, make_handoff: Any
+) -> None:
+    client = logged_in(make_agent("Dana"))
+    conversation, _ = make_handoff()
+    page = client.get(url("console", conversation)).content.decode()
+    assert "No proposal waits for the customer." in page and "Nothing kept yet." in page
+
+    state_save(
+        conversation_id=conversation.pk,
+        data={"orders_in_focus": ["ORD-7001"], "open_request": "<b>cancel</b>", "empty": None},
+    )
+    proposal_open(
+        conversation_id=conversation.pk,
+        name="cancel_pending_order",
+        arguments={"order_id": "ORD-7001", "reason": "no longer needed"},
+        summary="Cancel order ORD-7001?",
+        reply_to_id=None,
+    )
+    page = client.get(url("console", conversation)).content.decode()
+    memory = page[page.index('id="desk-memory"') :]
+    memory = memory[: memory.index("</section>")]
+    assert "Waiting for the customer's answer:</strong> Cancel order ORD-7001?" in memory
+    assert "<code>cancel_pending_order</code>" in memory
+    assert "<dt>reason</dt><dd><pre>no longer needed</pre></dd>" in memory
+    assert "<dt>orders in focus</dt><dd><pre>ORD-7001</pre></dd>" in memory
+    assert "&lt;b&gt;cancel&lt;/b&gt;" in memory and "<b>cancel</b>" not in memory
+    assert "empty" not in memory  # blank values are left out

@@ -1,5 +1,6 @@
 """The flagship message run through the real pipeline (offline engine), for the privacy and
-golden-case tests: a trace with real facts, a plan, a reply and the bot's refunds."""
+golden-case tests: a trace with real facts, a plan, a reply and the bot's refunds (the customer
+confirms the refund the reply proposed, as the widget's Confirm button would)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from asgiref.sync import async_to_sync
 from django.core.cache import cache
 from django.utils import timezone
 
+from chat.decisions import decision_apply
 from chat.reply import respond_to_message
+from conversations.proposals import proposal_open_get
 from conversations.services import conversation_create, message_create
 from llm.gateway import reset_gateway
 from orders.demo import FLAGSHIP_EMAIL, flagship_message
@@ -42,4 +45,7 @@ def run_turn(text: str | None = None, *, email: str | None = FLAGSHIP_EMAIL) -> 
         return None
 
     async_to_sync(respond_to_message)(message_id=str(write.message.pk), publish=publish)
+    proposal = proposal_open_get(conversation_id=conversation.pk)
+    if proposal is not None:
+        decision_apply(conversation_id=conversation.pk, proposal_id=str(proposal.pk), accept=True)
     return PipelineTrace.objects.select_related("reply", "message").get(message=write.message)

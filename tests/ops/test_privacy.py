@@ -71,7 +71,8 @@ def test_export_holds_profile_orders_and_conversations(
     assert len(data["orders"]) == Order.objects.filter(customer=sarah).count()
     (conversation,) = data["conversations"]
     assert conversation["csat"] == {"score": 5, "comment": "Sarah here, thanks so much!"}
-    assert [m["sender"] for m in conversation["messages"]] == ["customer", "bot"]
+    # The reply that proposed the refund, then the one after Sarah confirmed it.
+    assert [m["sender"] for m in conversation["messages"]] == ["customer", "bot", "bot"]
     assert conversation["messages"][1]["text"] == answered.reply.text
 
 

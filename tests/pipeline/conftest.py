@@ -16,7 +16,8 @@ from asgiref.sync import sync_to_async
 from django.core.cache import cache
 
 from chat.reply import respond_to_message
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Message, Proposal
+from conversations.proposals import proposal_open_get
 from conversations.services import conversation_create, message_create
 from llm.gateway import reset_gateway
 from orders.models import Customer, Order, Refund
@@ -189,3 +190,8 @@ def order_numbers_of_others(email: str) -> list[str]:
 
 def bot_refunds(number: str) -> list[Refund]:
     return list(Refund.objects.filter(order__number=number, decided_by="bot").order_by("id"))
+
+
+def open_proposal(conversation_id: uuid.UUID) -> Proposal | None:
+    """What the bot asked the customer to confirm, still waiting (conversations.proposals)."""
+    return proposal_open_get(conversation_id=conversation_id)

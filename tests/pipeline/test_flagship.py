@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -14,13 +15,21 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
+from chat.decisions import decision_apply
 from llm.gateway import get_gateway
 from orders.business_days import add_business_days
 from orders.demo import FLAGSHIP_EMAIL, FLAGSHIP_ORDER, flagship_deadline, flagship_message
 from orders.models import ExpediteOption, LoyaltyTier, Order, Refund, StorePolicy
 from pipeline.models import ModelCall
 from pipeline.rules.policy import DISCOUNT_REFUND_REASON, SHIPPING_REFUND_REASON
-from tests.pipeline.conftest import Answer, bot_refunds, day, money, stated_facts
+from tests.pipeline.conftest import (
+    Answer,
+    bot_refunds,
+    day,
+    money,
+    open_proposal,
+    stated_facts,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -129,10 +138,25 @@ async def test_flagship_offline_sees_every_intent_and_gets_every_fact_right(star
     assert {"apply_discount", "refund_shipping", "offer_recommended"} <= set(answer.step_kinds)
 
 
-async def test_flagship_refunds_are_created_exactly_once(start_chat) -> None:
+async def test_flagship_refunds_wait_for_a_confirmation_and_are_created_exactly_once(
+    start_chat,
+) -> None:
     now = timezone.now()
     chat = await start_chat(FLAGSHIP_EMAIL)
-    await chat.say(flagship_message(now))
+    offered = await chat.say(flagship_message(now))
+    # Guarantee 7: the reply offers the payouts and asks; nothing is paid before a yes.
+    assert await sync_to_async(bot_refunds)(FLAGSHIP_ORDER) == []
+    assert {"apply_discount", "refund_shipping", "confirm_proposal"} <= set(offered.step_kinds)
+    assert not re.search(r"\bI've (refunded|applied)\b", offered.text), offered.text
+    proposal = await sync_to_async(open_proposal)(chat.conversation.pk)
+    assert proposal is not None and proposal.name == "issue_refund"
+    assert proposal.arguments["order_id"] == FLAGSHIP_ORDER
+    assert Decimal(proposal.arguments["amount"]) == Decimal("43.34")
+    assert "$43.34" in proposal.summary
+
+    await sync_to_async(decision_apply)(
+        conversation_id=chat.conversation.pk, proposal_id=str(proposal.pk), accept=True
+    )
     first = await sync_to_async(bot_refunds)(FLAGSHIP_ORDER)
     assert sorted((r.reason, r.amount, r.status) for r in first) == [
         (DISCOUNT_REFUND_REASON, Decimal("28.35"), Refund.Status.APPROVED),
@@ -146,8 +170,21 @@ async def test_flagship_refunds_are_created_exactly_once(start_chat) -> None:
     assert "apply_discount" not in again.step_kinds
     assert "refund_shipping" not in again.step_kinds
     assert {"discount_already", "discount_refused"} & set(again.step_kinds)
+    assert await sync_to_async(open_proposal)(chat.conversation.pk) is None
     order = await Order.objects.aget(number=FLAGSHIP_ORDER)
     assert order.refunded_total == Decimal("43.34")
+
+
+async def test_a_declined_flagship_refund_pays_nothing(start_chat) -> None:
+    chat = await start_chat(FLAGSHIP_EMAIL)
+    await chat.say(flagship_message(timezone.now()))
+    proposal = await sync_to_async(open_proposal)(chat.conversation.pk)
+    await sync_to_async(decision_apply)(
+        conversation_id=chat.conversation.pk, proposal_id=str(proposal.pk), accept=False
+    )
+    assert await sync_to_async(bot_refunds)(FLAGSHIP_ORDER) == []
+    order = await Order.objects.aget(number=FLAGSHIP_ORDER)
+    assert order.refunded_total == Decimal("0.00")
 
 
 def next_december_10(today: dt.date) -> dt.date:

@@ -17,7 +17,14 @@ from conversations.models import Conversation
 from orders.business_days import next_business_day
 from orders.models import Customer, KnowledgeArticle, Order, Refund, StorePolicy
 from pipeline import prompts
-from tests.pipeline.conftest import Answer, bot_refunds, day, money, stated_facts
+from tests.pipeline.conftest import (
+    Answer,
+    bot_refunds,
+    day,
+    money,
+    open_proposal,
+    stated_facts,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -141,7 +148,9 @@ async def test_where_is_my_order_in_transit(start_chat) -> None:
     assert expected in stated_facts(answer.text, today=timezone.now().date()).dates
 
 
-async def test_refund_within_the_window_and_the_bot_limit_is_issued_once(start_chat) -> None:
+async def test_refund_within_the_window_and_the_bot_limit_is_issued_once_confirmed(
+    start_chat,
+) -> None:
     order = await pick("refundable")
     chat = await start_chat(order.email)
     answer = await chat.say(f"The item from {order.number} isn't what I hoped, can I get a refund?")
@@ -150,10 +159,17 @@ async def test_refund_within_the_window_and_the_bot_limit_is_issued_once(start_c
     assert money(refund["amount"]) == order.remaining
     assert "issue_refund" in answer.step_kinds
     assert answer.trace.lane == "full" and not answer.handoff_frames
+    assert await sync_to_async(bot_refunds)(order.number) == []  # offered, not yet paid
+    proposal = await sync_to_async(open_proposal)(chat.conversation.pk)
+    assert proposal.name == "issue_refund" and money(proposal.arguments["amount"]) == (
+        order.remaining
+    )
+    await chat.say("yes please")  # a typed yes accepts the open proposal
     rows = await sync_to_async(bot_refunds)(order.number)
     assert [(r.amount, r.status) for r in rows] == [(order.remaining, Refund.Status.APPROVED)]
     await chat.say(f"Can I get a refund for {order.number}?")
     assert len(await sync_to_async(bot_refunds)(order.number)) == 1
+    assert await sync_to_async(open_proposal)(chat.conversation.pk) is None
 
 
 async def test_refund_outside_the_window_is_refused(start_chat) -> None:

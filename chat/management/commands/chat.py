@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chat.reply import respond_to_message
 from conversations.models import Conversation
+from conversations.proposals import proposal_open_get
 from conversations.services import conversation_create, message_create
 from llm.gateway import get_gateway
 from orders.selectors import customer_get_by_email
@@ -74,17 +75,28 @@ class Command(BaseCommand):
 
         await respond_to_message(message_id=str(write.message.pk), publish=publish)
         reply = next(f for f in frames if f["type"] == "message")
+        # The widget shows it as a card; here it waits for a typed yes or no.
+        waiting = await sync_to_async(proposal_open_get)(conversation_id=conversation.pk)
+        proposal = waiting.frame() if waiting is not None else None
         if as_json:
             trace = await sync_to_async(_trace_json)(write.message.pk)
             self.stdout.write(
                 json.dumps(
-                    {"reply": reply["text"], "message": reply, "frames": frames, **trace},
+                    {
+                        "reply": reply["text"],
+                        "message": reply,
+                        "frames": frames,
+                        "proposal": proposal,
+                        **trace,
+                    },
                     indent=2,
                     default=str,
                 )
             )
         else:
             self.stdout.write(f"bot> {reply['text']}")
+            if proposal is not None:
+                self.stdout.write(f"  [to confirm: {proposal['summary']} Reply yes or no.]")
 
 
 def _trace_json(message_id: uuid.UUID) -> dict[str, Any]:
