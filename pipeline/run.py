@@ -394,7 +394,7 @@ async def _full_lane(
         handoff = f"could not carry out the plan: {exc}"
         plan = handoff_plan(handoff)
     if proposal is not None:
-        plan = offer_plan(plan)
+        plan = offer_plan(plan, proposal)
     yield StageStatus("empathy", STATUS_TEXT["empathy"])
     sheet = fact_sheet(facts=facts, retrieved=retrieved, plan=plan, customer_text=run.given.text)
     empathy = EmpathyStage(

@@ -17,6 +17,8 @@ from pipeline.rules.plan import phrase_step
 from pipeline.rules.policy import DISCOUNT_REFUND_REASON, REFUND_REASON, SHIPPING_REFUND_REASON
 from pipeline.types import ActionItem, Plan, ProposalDraft
 
+# The demo lane does not ask why; the summary names it, so the customer confirms it too.
+CANCEL_REASON = "no longer needed"
 REFUND_REASONS = {
     "apply_discount": DISCOUNT_REFUND_REASON,
     "refund_shipping": SHIPPING_REFUND_REASON,
@@ -34,11 +36,15 @@ def plan_proposal(
     """The refund the plan's payouts come to, as a proposal; None when it pays nothing. A reason
     already paid on the order is left out, so a repeated question never proposes it twice."""
     steps = _payout_steps(plan)
-    if not steps:
+    cancel = any(s.kind == "offer_cancel" for s in plan.steps)
+    if not steps and not cancel:
         return None
     order = Order.objects.filter(number=order_number, customer_id=customer_id).first()
     if order is None:
         raise ActionFailed("the plan names an order this customer does not have")
+    language = language if language in TRANSLATED else "en"
+    if not steps:
+        return _cancel_proposal(order, language)
     paid = set(
         order.refunds.exclude(status=Refund.Status.REJECTED).values_list("reason", flat=True)
     )
@@ -54,18 +60,30 @@ def plan_proposal(
     }
     if len(parts) > 1:
         args["parts"] = [{"reason": r, "amount": str(a)} for r, a in parts]
-    language = language if language in TRANSLATED else "en"
     summary = say("propose_refund", language, sum=total, number=order.number)
     return ProposalDraft(name=ActionName.ISSUE_REFUND, args=args, summary=summary)
 
 
-def offer_plan(plan: Plan) -> Plan:
+def _cancel_proposal(order: Order, language: str) -> ProposalDraft:
+    """The rules found the order can still be cancelled: put it to the customer (the action
+    service checks the order's state and the store's reasons again when they accept)."""
+    return ProposalDraft(
+        name=ActionName.CANCEL_PENDING_ORDER,
+        args={"order_id": order.number, "reason": CANCEL_REASON},
+        summary=say("propose_cancel", language, number=order.number),
+    )
+
+
+def offer_plan(plan: Plan, proposal: ProposalDraft | None = None) -> Plan:
     """The plan as the reply states it while the proposal waits: each payout offered, not done,
     and the customer asked to confirm."""
     steps = tuple(_offered(step) for step in plan.steps)
+    confirm = "confirm_proposal"
+    if proposal is not None and proposal.name != ActionName.ISSUE_REFUND:
+        confirm = "confirm_change"  # nothing is paid back as such: the order changes
     return Plan(
         headline=plan.headline,
-        steps=(*steps, phrase_step("confirm_proposal", "confirm_proposal")),
+        steps=(*steps, phrase_step(confirm, confirm)),
         source=plan.source,
         repairs=plan.repairs,
         rejections=plan.rejections,

@@ -57,8 +57,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "refund_refused": "I can't refund this order: {reason}.",
         "refund_to_human": "A refund of {sum} needs a colleague's approval, so I've passed it on.",
         "issue_refund": "I've started a refund of {sum} to your original payment method.",
-        "offer_cancel": "Order {number} hasn't shipped, so it can still be cancelled for a full "
-        "refund; a colleague will confirm the cancellation.",
+        "offer_cancel": "Order {number} hasn't shipped, so I can cancel it for a full refund.",
+        "propose_cancel": "Cancel order {number} for a full refund?",
+        "confirm_change": "Nothing changes until you confirm: press Confirm below, or reply yes.",
         "cancel_cancelled": "Order {number} is already cancelled, so there is nothing more to "
         "cancel.",
         "cancel_returned": "Order {number} has already been returned.",
@@ -148,8 +149,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "refund_to_human": "Un reembolso de {sum} necesita la aprobación de un compañero, así "
         "que se lo he pasado.",
         "issue_refund": "He iniciado un reembolso de {sum} a tu método de pago original.",
-        "offer_cancel": "El pedido {number} no se ha enviado, así que todavía se puede cancelar "
-        "con reembolso completo; un compañero confirmará la cancelación.",
+        "offer_cancel": "El pedido {number} no se ha enviado, así que puedo cancelarlo con "
+        "reembolso completo.",
+        "propose_cancel": "¿Cancelar el pedido {number} con reembolso completo?",
+        "confirm_change": "No cambio nada hasta que lo confirmes: pulsa «Confirm» abajo o "
+        "responde «sí».",
         "cancel_cancelled": "El pedido {number} ya está cancelado, así que no hay nada más que "
         "cancelar.",
         "cancel_returned": "El pedido {number} ya se ha devuelto.",
@@ -242,8 +246,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "le lui ai transmis.",
         "issue_refund": "J'ai lancé un remboursement de {sum} sur votre moyen de paiement "
         "d'origine.",
-        "offer_cancel": "La commande {number} n'a pas été expédiée : elle peut encore être "
-        "annulée et intégralement remboursée ; un collègue confirmera l'annulation.",
+        "offer_cancel": "La commande {number} n'a pas été expédiée : je peux l'annuler avec un "
+        "remboursement intégral.",
+        "propose_cancel": "Annuler la commande {number} avec un remboursement intégral ?",
+        "confirm_change": "Rien ne change avant votre confirmation : appuyez sur « Confirm » "
+        "ci-dessous ou répondez « oui ».",
         "cancel_cancelled": "La commande {number} est déjà annulée, il n'y a donc plus rien à "
         "annuler.",
         "cancel_returned": "La commande {number} a déjà été retournée.",
@@ -337,8 +344,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "sie weitergegeben.",
         "issue_refund": "Ich habe eine Erstattung von {sum} auf Ihre ursprüngliche "
         "Zahlungsmethode veranlasst.",
-        "offer_cancel": "Die Bestellung {number} wurde noch nicht versandt und kann daher gegen "
-        "volle Erstattung storniert werden; ein Kollege bestätigt die Stornierung.",
+        "offer_cancel": "Die Bestellung {number} wurde noch nicht versandt, ich kann sie daher "
+        "gegen volle Erstattung stornieren.",
+        "propose_cancel": "Bestellung {number} gegen volle Erstattung stornieren?",
+        "confirm_change": "Es ändert sich nichts, bevor Sie bestätigen: Tippen Sie unten auf "
+        "„Confirm“ oder antworten Sie „ja“.",
         "cancel_cancelled": "Die Bestellung {number} ist bereits storniert, es gibt also nichts "
         "mehr zu stornieren.",
         "cancel_returned": "Die Bestellung {number} wurde bereits zurückgeschickt.",

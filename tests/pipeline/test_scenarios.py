@@ -210,6 +210,16 @@ async def test_cancel_an_unshipped_order_is_offered(start_chat) -> None:
     answer = await chat.say(f"please cancel order {order.number}")
     assert answer.facts["can_cancel"] is True
     assert "offer_cancel" in answer.step_kinds
+    # Offered as a proposal, not promised for "a colleague" with nothing recorded behind it.
+    assert "colleague" not in answer.text
+    proposal = await sync_to_async(open_proposal)(chat.conversation.pk)
+    assert proposal.name == "cancel_pending_order"
+    assert proposal.arguments["order_id"] == order.number
+    status_before = (await Order.objects.aget(number=order.number)).status
+    assert status_before != Order.Status.CANCELLED
+
+    await chat.say("yes")  # a typed yes accepts it; only now does the order change
+    assert (await Order.objects.aget(number=order.number)).status == Order.Status.CANCELLED
 
 
 async def test_cancelling_a_cancelled_order_does_not_claim_it_shipped(start_chat) -> None:
