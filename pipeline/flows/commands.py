@@ -24,7 +24,13 @@ _EXCHANGE = re.compile(r"\b(exchange|swap|trade)", re.I)
 _CHANGE = re.compile(
     r"\b(chang\w*|switch\w*|upgrad\w*|modif\w*|replac\w*|downgrad\w*|swap\w*)\b", re.I
 )
-_ADDRESS = re.compile(r"\baddress\b|\bship(ped|ping)? (it )?to\b", re.I)
+# "the address", "ship it to", or "send/deliver ... to 12 Oak Street": a destination with a
+# house number is an address even when the word is not there.
+_ADDRESS = re.compile(
+    r"\baddress\b|\bship(ped|ping)? (it )?to\b|"
+    r"\b(send|ship|deliver|mail)\w*\b[^.?!]{0,40}?\bto\s+\d+[a-z]?\s+[a-z]",
+    re.I,
+)
 _PROFILE = re.compile(r"\b(default|profile|account|my address on file)\b", re.I)
 _PAYMENT_CHANGE = re.compile(
     r"\b(change|switch|update|use a different)\b[^.?!]{0,30}\bpayment( method)?\b|"

@@ -87,11 +87,13 @@ _ORDER_PATTERNS = (
         ),
     ),
     (False, re.compile(r"#\s?(?P<num>\d{3,})\b")),
+    # A marketplace-style id, a letter and seven digits ("#W2378156"): the letter is part of it.
+    (True, re.compile(r"(?<![\w#])#?(?P<num>[Ww]\d{7})\b")),
     # Long bare numbers are order ids unless a phone number is being given.
     (
         False,
         re.compile(
-            r"(?<!phone )(?<!call )(?<!mobile )(?<!cell )(?<!phone number is )(?<![\d$€£.,/+-])"
+            r"(?<!phone )(?<!call )(?<!mobile )(?<!cell )(?<!phone number is )(?<![\w$€£.,/+-])"
             r"(?P<num>\d{6,})(?![\d.,/-])",
             re.IGNORECASE,
         ),
