@@ -189,7 +189,7 @@ async def connections_held(stack: LiveStack, chats: list[Chat]) -> Figures:
 # Chats in a closed loop.
 
 
-async def _one_turn(ws: aiohttp.ClientWebSocketResponse, text: str, result: LoopResult) -> bool:
+async def one_turn(ws: aiohttp.ClientWebSocketResponse, text: str, result: LoopResult) -> bool:
     """Send one message and wait for its final bot message; False when the socket is unusable."""
     client_id = str(uuid.uuid4())
     turn = Turn(sent=time.perf_counter())
@@ -259,7 +259,7 @@ async def closed_loop(
                         return
                 text = MESSAGES[(index + turn) % len(MESSAGES)]
                 turn += 1
-                if not await _one_turn(ws, text, result):
+                if not await one_turn(ws, text, result):
                     return
 
         await asyncio.gather(*(chat_loop(i, ws) for i, ws in enumerate(sockets)))

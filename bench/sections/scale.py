@@ -1,0 +1,329 @@
+"""The `scale` bench section: the production shape, started by the bench, and what each of its
+processes spends per reply, so the cost of scaling out can be read off.
+
+bench.scale_stack starts it: PostgreSQL (a fresh database beside DATABASE_URL's), Redis
+(REDIS_URL), Daphne processes, Celery workers with the threads pool and the fake model server at
+200 ms to first token and 80 tokens/s. For each shape (1 Daphne + 1 worker, then 2 + 2) the
+chats, spread evenly over the Daphnes, run in a closed loop over websockets: send, wait for the
+whole reply, send again. After a ramp, a window of fixed length is measured: the replies that
+ended in it, and the CPU time (/proc/<pid>/stat, utime + stime) each process spent in it: each
+Daphne, each worker, Redis, the PostgreSQL backends serving the run's database, the fake model
+server and the load generator (this process). The machine's own busy time over the window is
+beside them: what no process of the run spent was other work on this shared machine.
+
+An acknowledged message without its reply within REPLY_TIMEOUT_S counts as lost, also after the
+window (the chats stop sending at its end and wait for what they sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import random
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import aiohttp
+from django.conf import settings
+
+from bench.registry import BenchContext, Figures, register
+from bench.scale_stack import LIMITS_LIFTED, WORKER_CONCURRENCY, Process, ScaleStack
+from bench.sections.live import HANDSHAKES_AT_ONCE, MESSAGES, WS_TIMEOUT, LoopResult, one_turn
+from bench.stack import FAKE_ARGS, Chat, cpu_s, fd_limit_raise
+from bench.stats import percentiles_ms
+
+APP_CPU_TARGET_MS = 12.0
+SKIP_NO_POSTGRES = "skipped: DATABASE_URL is not PostgreSQL; the production shape runs on it"
+SKIP_NO_REDIS = "skipped: REDIS_URL is unset; the production shape needs Redis"
+Shape = tuple[int, int]  # Daphne processes, Celery workers
+
+
+@dataclass(frozen=True)
+class ScaleParams:
+    shapes: tuple[Shape, ...] = ((1, 1), (2, 2))
+    chats: int = 400
+    ramp_s: float = 5.0  # the closed loop settles before the window opens
+    seconds: float = 20.0  # the measured window
+    warmup_chats: int = 40
+    warmup_s: float = 3.0
+
+
+def shape_name(shape: Shape) -> str:
+    return f"{shape[0]} Daphne + {shape[1]} worker{'s' if shape[1] > 1 else ''}"
+
+
+# CPU time of every process of the run.
+
+
+def machine_busy_s() -> float:
+    """All cores' busy time since boot (/proc/stat: everything but idle and iowait)."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Snapshots of CPU seconds per process; PostgreSQL backends one by one, as they come."""
+
+    def __init__(self, stack: ScaleStack) -> None:
+        self.stack = stack
+        self.pids: dict[str, int] = {p.name: p.pid for p in [*stack.daphnes, *stack.workers]}
+        if (redis_pid := stack.redis_pid()) is not None:
+            self.pids["redis"] = redis_pid
+        self.pids["fake_model_server"] = stack.fake.process.pid  # type: ignore[union-attr]
+        self.pids["load_generator"] = os.getpid()
+        self.pg = stack.pg_connect()
+
+    def snapshot(self) -> dict[str, float]:
+        found = {name: cpu_s(pid) for name, pid in self.pids.items()}
+        for pid in self.stack.pg_backends(self.pg):
+            try:
+                found[f"postgres:{pid}"] = cpu_s(pid)
+            except OSError:  # it ended between the query and the read
+                continue
+        found["machine"] = machine_busy_s()
+        return found
+
+    def close(self) -> None:
+        self.pg.close()
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Seconds per process over the window; a backend that started inside it counts whole."""
+    spent = {name: after[name] - before[name] for name in after if not name.startswith("postgres:")}
+    backends = [n for n in after if n.startswith("postgres:")]
+    spent["postgres_backends"] = sum(after[n] - before.get(n, 0.0) for n in backends)
+    return spent
+
+
+# The closed loop.
+
+
+async def _open(
+    session: aiohttp.ClientSession, daphnes: list[Process], chats: list[Chat]
+) -> tuple[list[aiohttp.ClientWebSocketResponse], dict[str, int]]:
+    """Chat i on Daphne i mod N, as a balancer spreading connections evenly would."""
+    gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
+    errors: dict[str, int] = {}
+
+    async def one(index: int, chat: Chat) -> aiohttp.ClientWebSocketResponse | None:
+        port = daphnes[index % len(daphnes)].port
+        url = f"ws://127.0.0.1:{port}/ws/chat/{chat.conversation_id}/?token={chat.token}"
+        async with gate:
+            try:
+                async with asyncio.timeout(30):
+                    return await session.ws_connect(
+                        url, headers={"Origin": f"http://127.0.0.1:{port}"}, timeout=WS_TIMEOUT
+                    )
+            except (aiohttp.ClientError, OSError, TimeoutError) as error:
+                errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
+                return None
+
+    opened = await asyncio.gather(*(one(i, chat) for i, chat in enumerate(chats)))
+    return [ws for ws in opened if ws is not None], errors
+
+
+@dataclass
+class Window:
+    started: float = 0.0
+    ended: float = 0.0
+    cpu_s: dict[str, float] | None = None
+
+
+async def closed_loop(
+    stack: ScaleStack, chats: list[Chat], ramp_s: float, seconds: float, meter: CpuMeter | None
+) -> tuple[LoopResult, Window]:
+    result, window = LoopResult(), Window()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        sockets, errors = await _open(session, stack.daphnes, chats)
+        result.errors.update({f"connect_{kind}": n for kind, n in errors.items()})
+        started = time.perf_counter()
+        deadline = started + ramp_s + seconds
+
+        async def measure() -> None:
+            await asyncio.sleep(ramp_s)
+            before = meter.snapshot() if meter else {}
+            window.started = time.perf_counter()
+            await asyncio.sleep(max(0.0, deadline - time.perf_counter()))
+            window.ended = time.perf_counter()
+            if meter:
+                window.cpu_s = cpu_spent(before, meter.snapshot())
+
+        async def chat_loop(index: int, ws: aiohttp.ClientWebSocketResponse) -> None:
+            turn = 0
+            await asyncio.sleep(random.Random(index).uniform(0, 0.5))  # not all in one ms
+            while time.perf_counter() < deadline:
+                turn += 1
+                if not await one_turn(ws, MESSAGES[(index + turn) % len(MESSAGES)], result):
+                    return
+
+        await asyncio.gather(measure(), *(chat_loop(i, ws) for i, ws in enumerate(sockets)))
+        result.wall_s = time.perf_counter() - started
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    return result, window
+
+
+def lost_of(result: LoopResult) -> int:
+    """Messages sent and never answered: acknowledged without a reply, or not even acked."""
+    return result.errors.get("lost", 0) + result.errors.get("no_ack", 0)
+
+
+def shape_figures(shape: Shape, chats: int, result: LoopResult, window: Window) -> Figures:
+    done = [t for t in result.turns if t.done is not None]
+    inside = [t for t in done if window.started <= t.done < window.ended]  # type: ignore[operator]
+    length = window.ended - window.started
+    spent = window.cpu_s or {}
+    per_reply = {
+        name: round(s * 1000 / len(inside), 2) if inside else None for name, s in spent.items()
+    }
+    app = [n for n in per_reply if n.startswith(("daphne", "worker")) or n in APP_SHARED]
+    ours = [*app, "fake_model_server", "load_generator"]
+    return {
+        "shape": shape_name(shape),
+        "daphnes": shape[0],
+        "workers": shape[1],
+        "chats": chats,
+        "replies_per_s": round(len(inside) / length, 1) if length > 0 else 0.0,
+        "replies_in_window": len(inside),
+        "window_s": round(length, 1),
+        "completed": len(done),
+        "lost": lost_of(result),
+        "errors": result.errors,
+        "end_to_end": percentiles_ms([(t.done - t.sent) * 1000 for t in done]),  # type: ignore[operator]
+        "first_delta": percentiles_ms(
+            [(t.first_delta - t.sent) * 1000 for t in done if t.first_delta is not None]
+        ),
+        "cpu_ms_per_reply": {n: v for n, v in per_reply.items() if n != "machine"},
+        "app_cpu_ms_per_reply": _sum(per_reply, app),
+        "bench_cpu_ms_per_reply": _sum(per_reply, ["fake_model_server", "load_generator"]),
+        "other_work_cpu_ms_per_reply": _other(per_reply, ours),
+        "machine_busy_cores": round(spent.get("machine", 0.0) / length, 2) if length > 0 else 0,
+    }
+
+
+APP_SHARED = ("redis", "postgres_backends")
+
+
+def _sum(per_reply: dict[str, float | None], names: list[str]) -> float | None:
+    values = [per_reply.get(n) for n in names]
+    return None if any(v is None for v in values) else round(sum(values), 2)  # type: ignore[arg-type]
+
+
+def _other(per_reply: dict[str, float | None], ours: list[str]) -> float | None:
+    """The machine's busy time no process of the run accounts for: other work on it."""
+    machine, counted = per_reply.get("machine"), _sum(per_reply, ours)
+    return None if machine is None or counted is None else round(machine - counted, 2)
+
+
+# The section.
+
+
+async def run_shape(
+    stack: ScaleStack, shape: Shape, chats: list[Chat], params: ScaleParams
+) -> Figures:
+    while len(stack.daphnes) < shape[0]:
+        await asyncio.to_thread(stack.daphne_add)
+    while len(stack.workers) < shape[1]:
+        await asyncio.to_thread(stack.worker_add)
+    # Warm-up: imports, pools and caches of every new process, on the shape's first chats.
+    warm, _ = await closed_loop(stack, chats[: params.warmup_chats], 0.0, params.warmup_s, None)
+    meter = CpuMeter(stack)
+    try:
+        result, window = await closed_loop(stack, chats, params.ramp_s, params.seconds, meter)
+    finally:
+        meter.close()
+    figures = shape_figures(shape, len(chats), result, window)
+    figures["warmup_lost"] = lost_of(warm)
+    return figures
+
+
+async def run_scale(params: ScaleParams, database: dict[str, Any], redis_url: str) -> Figures:
+    fd_limit = fd_limit_raise()
+    if any(b[0] < a[0] or b[1] < a[1] for a, b in itertools.pairwise(params.shapes)):
+        raise ValueError("shapes must grow: processes are added, never removed")
+    shapes: dict[str, Figures] = {}
+    with ScaleStack(database, redis_url) as stack:
+        chats = await asyncio.to_thread(stack.chats_create, params.chats * len(params.shapes))
+        for index, shape in enumerate(params.shapes):
+            mine = chats[index * params.chats : (index + 1) * params.chats]
+            shapes[shape_name(shape)] = await run_shape(stack, shape, mine, params)
+    return {
+        "setup": _setup(params, fd_limit),
+        "shapes": shapes,
+        "headline": headline(shapes),
+    }
+
+
+def _setup(params: ScaleParams, fd_limit: int) -> dict[str, Any]:
+    return {
+        **asdict(params),
+        "daphne": "daphne -b 127.0.0.1 -p PORT support_bot.asgi:application",
+        "worker": f"celery -A support_bot worker -P threads --concurrency {WORKER_CONCURRENCY} "
+        "--without-gossip --without-mingle --without-heartbeat (a queue of the run's own)",
+        "settings": "support_bot.settings_bench: production settings, DEBUG off, PostgreSQL, Redis",
+        "limits_lifted": LIMITS_LIFTED,
+        "fake_model_server": " ".join(FAKE_ARGS) + " (own process)",
+        "messages": list(MESSAGES),
+        "redis_cpu": "the Redis server's whole process: anyone else's use of it counts too",
+        "fd_limit": fd_limit,
+    }
+
+
+def headline(shapes: dict[str, Figures]) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for name, fig in shapes.items():
+        cpu, app = fig["cpu_ms_per_reply"], fig["app_cpu_ms_per_reply"]
+        lost = fig["lost"] + fig["warmup_lost"]
+        rows.append(
+            {
+                "figure": f"{name}: replies/s, {fig['chats']} chats in a closed loop",
+                "value": f"{fig['replies_per_s']}/s, {lost} lost",
+                "target": "0 lost",
+                "met": lost == 0 and fig["replies_in_window"] > 0,
+            }
+        )
+        rows.append(
+            {
+                "figure": f"{name}: app CPU per reply (Daphne, workers, Redis, PostgreSQL)",
+                "value": f"{app} ms ({_parts(cpu)})",
+                "target": f"<= {APP_CPU_TARGET_MS:.0f} ms",
+                "met": app is not None and app <= APP_CPU_TARGET_MS,
+            }
+        )
+        rows.append(
+            {
+                "figure": f"{name}: bench CPU per reply (fake model, load generator); other work",
+                "value": f"{cpu.get('fake_model_server')} + {cpu.get('load_generator')} ms; "
+                f"other {fig['other_work_cpu_ms_per_reply']} ms",
+            }
+        )
+        e2e = fig["end_to_end"]
+        rows.append(
+            {
+                "figure": f"{name}: reply end to end p50 / p95 / p99",
+                "value": f"{e2e['p50_ms']:.0f} / {e2e['p95_ms']:.0f} / {e2e['p99_ms']:.0f} ms",
+            }
+        )
+    return rows
+
+
+def _parts(cpu: dict[str, float | None]) -> str:
+    names = [n for n in cpu if n.startswith(("daphne", "worker")) or n in APP_SHARED]
+    return ", ".join(f"{n} {cpu[n]}" for n in names)
+
+
+def skip_reason(database: dict[str, Any], redis_url: str) -> str | None:
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return SKIP_NO_POSTGRES
+    return None if redis_url else SKIP_NO_REDIS
+
+
+@register("scale", "the production shape (N Daphne, M workers, PostgreSQL, Redis): CPU per reply")
+async def scale_section(context: BenchContext) -> Figures:
+    database = settings.DATABASES["default"]
+    if reason := skip_reason(database, settings.REDIS_URL):
+        return {"skipped": reason}
+    quick = ScaleParams(chats=100, ramp_s=1.5, seconds=3.0, warmup_s=1.5)
+    return await run_scale(quick if context.quick else ScaleParams(), database, settings.REDIS_URL)
