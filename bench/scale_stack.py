@@ -79,8 +79,11 @@ class ScaleStack:
     """`with ScaleStack(database, redis_url) as stack:` then `stack.daphne_add()`,
     `stack.worker_add()`, as many as the shape has."""
 
-    def __init__(self, database: dict[str, Any], redis_url: str) -> None:
+    def __init__(
+        self, database: dict[str, Any], redis_url: str, env_extra: dict[str, str] | None = None
+    ) -> None:
         self.database = database
+        self.env_extra = dict(env_extra or {})  # for the processes started from now on
         self.db_name = f"{database['NAME']}_bench_scale"[:63]
         self.redis_url = redis_url
         self.redis = redis.Redis.from_url(redis_url)
@@ -125,6 +128,7 @@ class ScaleStack:
             "REDIS_URL": self.redis_url,
             "LLM_BASE_URL": self.fake.base_url if self.fake else "",
             "LLM_API_KEY": API_KEY,
+            **self.env_extra,
         }
 
     def manage(self, *args: str, timeout_s: float = 300) -> str:
@@ -229,11 +233,24 @@ class ScaleStack:
         ).fetchall()
         return {row[0] for row in rows}
 
-    def close(self) -> None:
+    def processes_stop(self) -> None:
+        """Every Daphne and worker killed: the next shape starts from none (A/B runs)."""
         for process in [*self.daphnes, *self.workers]:
             if process.alive():
                 os.killpg(process.pid, signal.SIGKILL)
                 process.popen.wait(timeout=10)
+        self.daphnes, self.workers = [], []
+
+    def pg_transactions(self, connection: psycopg.Connection[Any]) -> int:
+        """Transactions committed in the run's database so far (the server's statistics)."""
+        row = connection.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s",
+            (self.db_name,),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        self.processes_stop()
         if self.fake is not None:
             self.fake.stop()
         with suppress(redis.RedisError):

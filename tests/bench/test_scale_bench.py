@@ -105,6 +105,7 @@ async def test_the_production_shape_answers_every_message_and_reports_each_proce
         }
         assert all(cpu[name] > 0 for name in processes)  # every process of the shape worked
         assert cpu["postgres_backends"] > 0 and cpu["load_generator"] > 0
+        assert figures["postgres_transactions_per_reply"] > 0
         assert figures["app_cpu_ms_per_reply"] >= sum(cpu[name] for name in processes)
     assert [row["met"] for row in report["headline"] if row.get("target") == "0 lost"] == [
         True,
