@@ -24,20 +24,24 @@ import itertools
 import os
 import random
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import aiohttp
 from django.conf import settings
 
 from bench.registry import BenchContext, Figures, register
+from bench.scale_connections import connections_held
 from bench.scale_stack import LIMITS_LIFTED, WORKER_CONCURRENCY, Process, ScaleStack
 from bench.sections.live import HANDSHAKES_AT_ONCE, MESSAGES, WS_TIMEOUT, LoopResult, one_turn
+from bench.soak import growth, resources, soak_headline
 from bench.stack import FAKE_ARGS, Chat, cpu_s, fd_limit_raise
 from bench.stats import percentiles_ms
 
 APP_CPU_TARGET_MS = 12.0
 LOST_AFTER_S = 60.0
+CONNECTIONS_TARGET = 50_000
 SKIP_NO_POSTGRES = "skipped: DATABASE_URL is not PostgreSQL; the production shape runs on it"
 SKIP_NO_REDIS = "skipped: REDIS_URL is unset; the production shape needs Redis"
 Shape = tuple[int, int]  # Daphne processes, Celery workers
@@ -51,6 +55,13 @@ class ScaleParams:
     seconds: float = 20.0  # the measured window
     warmup_chats: int = 40
     warmup_s: float = 3.0
+    # Idle widget sockets opened over the last shape's Daphnes (0: no probe).
+    connections: int = 10_000
+    # The soak (--soak MINUTES) on the last shape: chats paced like people, after a ramp.
+    soak_minutes: float = 0.0
+    soak_chats: int = 100
+    soak_ramp_s: float = 30.0
+    think_s: tuple[float, float] = (3.0, 9.0)
 
 
 def shape_name(shape: Shape) -> str:
@@ -140,11 +151,20 @@ class Window:
     started: float = 0.0
     ended: float = 0.0
     cpu_s: dict[str, float] | None = None
+    marks: list[Any] = field(default_factory=list)  # what `probe` found at its start and end
 
 
 async def closed_loop(
-    stack: ScaleStack, chats: list[Chat], ramp_s: float, seconds: float, meter: CpuMeter | None
+    stack: ScaleStack,
+    chats: list[Chat],
+    ramp_s: float,
+    seconds: float,
+    meter: CpuMeter | None,
+    think_s: tuple[float, float] | None = None,
+    probe: Callable[[], Any] | None = None,
 ) -> tuple[LoopResult, Window]:
+    """Each chat sends, waits for the whole reply and (with think_s) reads and types for a
+    uniformly random pause, as a person would, before its next message; without it, at once."""
     result, window = LoopResult(), Window()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         sockets, errors = await _open(session, stack.daphnes, chats)
@@ -155,16 +175,24 @@ async def closed_loop(
         async def measure() -> None:
             await asyncio.sleep(ramp_s)
             before = meter.snapshot() if meter else {}
+            window.marks += [probe()] if probe else []
             window.started = time.perf_counter()
             await asyncio.sleep(max(0.0, deadline - time.perf_counter()))
             window.ended = time.perf_counter()
+            window.marks += [probe()] if probe else []
             if meter:
                 window.cpu_s = cpu_spent(before, meter.snapshot())
 
         async def chat_loop(index: int, ws: aiohttp.ClientWebSocketResponse) -> None:
-            turn = 0
-            await asyncio.sleep(random.Random(index).uniform(0, 0.5))  # not all in one ms
+            turn, pacing = 0, random.Random(index)
+            await asyncio.sleep(
+                pacing.uniform(0, think_s[1] if think_s else 0.5)
+            )  # not all at once
             while time.perf_counter() < deadline:
+                if turn and think_s is not None:
+                    await asyncio.sleep(pacing.uniform(*think_s))
+                    if time.perf_counter() >= deadline:
+                        return
                 turn += 1
                 text = MESSAGES[(index + turn) % len(MESSAGES)]
                 if not await one_turn(ws, text, result, timeout_s=LOST_AFTER_S):
@@ -258,15 +286,66 @@ async def run_scale(params: ScaleParams, database: dict[str, Any], redis_url: st
     if any(b[0] < a[0] or b[1] < a[1] for a, b in itertools.pairwise(params.shapes)):
         raise ValueError("shapes must grow: processes are added, never removed")
     shapes: dict[str, Figures] = {}
+    soak: Figures | None = None
+    held: Figures | None = None
+    looped = params.chats * len(params.shapes)
+    soaking = params.soak_chats if params.soak_minutes else 0
     with ScaleStack(database, redis_url) as stack:
-        chats = await asyncio.to_thread(stack.chats_create, params.chats * len(params.shapes))
+        chats = await asyncio.to_thread(stack.chats_create, looped + soaking + params.connections)
         for index, shape in enumerate(params.shapes):
             mine = chats[index * params.chats : (index + 1) * params.chats]
             shapes[shape_name(shape)] = await run_shape(stack, shape, mine, params)
+        if params.connections:
+            held = await connections_held(stack, chats[looped + soaking :])
+        if params.soak_minutes:
+            soak = await run_soak(stack, chats[looped : looped + soaking], params)
+    figures: Figures = {"setup": _setup(params, fd_limit), "shapes": shapes}
+    rows = headline(shapes)
+    if held is not None:
+        figures["connections"] = held
+        rows += connections_headline(held, len(stack.daphnes), fd_limit)
+    if soak is not None:
+        figures["soak"] = soak
+        rows += soak_headline(soak)
+    figures["headline"] = rows
+    return figures
+
+
+def connections_headline(held: Figures, daphnes: int, fd_limit: int) -> list[dict[str, object]]:
+    return [
+        {
+            "figure": f"idle widget sockets held by {daphnes} Daphnes on Redis "
+            f"(one load generator, fd limit {fd_limit:,})",
+            "value": f"{held['held']:,} of {held['attempted']:,}; "
+            f"{held['daphne_kib_per_connection']} KiB each in Daphne, "
+            f"{held['redis_kib_per_connection']} KiB in Redis",
+            "target": f"{CONNECTIONS_TARGET:,}",
+            "met": held["held"] >= CONNECTIONS_TARGET,
+        }
+    ]
+
+
+async def run_soak(stack: ScaleStack, chats: list[Chat], params: ScaleParams) -> Figures:
+    meter = CpuMeter(stack)
+    pids = dict(meter.pids)
+    try:
+        result, window = await closed_loop(
+            stack,
+            chats,
+            params.soak_ramp_s,
+            params.soak_minutes * 60,
+            meter,
+            params.think_s,
+            probe=lambda: resources(stack, pids, meter.pg),
+        )
+    finally:
+        meter.close()
+    shape = (len(stack.daphnes), len(stack.workers))
     return {
-        "setup": _setup(params, fd_limit),
-        "shapes": shapes,
-        "headline": headline(shapes),
+        "minutes": params.soak_minutes,
+        "think_s": list(params.think_s),
+        "loop": shape_figures(shape, len(chats), result, window),
+        "processes": growth(*window.marks),
     }
 
 
@@ -340,5 +419,6 @@ async def scale_section(context: BenchContext) -> Figures:
     database = settings.DATABASES["default"]
     if reason := skip_reason(database, settings.REDIS_URL):
         return {"skipped": reason}
-    quick = ScaleParams(chats=100, ramp_s=1.5, seconds=3.0, warmup_s=1.5)
-    return await run_scale(quick if context.quick else ScaleParams(), database, settings.REDIS_URL)
+    quick = ScaleParams(chats=100, ramp_s=1.5, seconds=3.0, warmup_s=1.5, connections=400)
+    params = replace(quick if context.quick else ScaleParams(), soak_minutes=context.soak_minutes)
+    return await run_scale(params, database, settings.REDIS_URL)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import psycopg
 import pytest
 import redis
@@ -20,6 +22,7 @@ from bench.sections.scale import (
     shape_figures,
     skip_reason,
 )
+from bench.soak import growth, soak_headline
 
 
 def test_without_postgresql_or_redis_the_section_says_why_it_skips():
@@ -29,6 +32,32 @@ def test_without_postgresql_or_redis_the_section_says_why_it_skips():
     assert skip_reason(postgres, "") == SKIP_NO_REDIS
     assert skip_reason(postgres, "redis://127.0.0.1:6379/0") is None
     assert "not PostgreSQL" in SKIP_NO_POSTGRES and "REDIS_URL is unset" in SKIP_NO_REDIS
+
+
+def test_the_soak_judges_the_app_process_that_grew_most():
+    start = {
+        "daphne-1": {"rss_kib": 100_000, "fds": 50},
+        "worker-1": {"rss_kib": 200_000, "fds": 40},
+        "load_generator": {"rss_kib": 100_000, "fds": 10},
+    }
+    end = {
+        "daphne-1": {"rss_kib": 102_000, "fds": 50},
+        "worker-1": {"rss_kib": 240_000, "fds": 41},
+        "load_generator": {"rss_kib": 300_000, "fds": 90},  # the bench's own: not judged
+    }
+    grown = growth(start, end)
+    assert grown["worker-1"]["rss_growth_pct"] == 20.0 and grown["daphne-1"]["fds_growth_pct"] == 0
+    loop = {
+        "shape": "2 Daphne + 2 workers",
+        "chats": 4,
+        "completed": 9,
+        "replies_per_s": 1.5,
+        "lost": 0,
+    }
+    rows = soak_headline({"minutes": 1, "think_s": [3, 9], "loop": loop, "processes": grown})
+    assert [row["met"] for row in rows] == [True, False, True]
+    assert rows[1]["value"] == "worker-1 +20.0% (195.3 MiB -> 234.4 MiB)"
+    assert rows[2]["value"] == "worker-1 +2.5% (40 -> 41)"
 
 
 def test_a_backend_that_started_inside_the_window_counts_whole():
@@ -84,8 +113,11 @@ async def test_the_production_shape_answers_every_message_and_reports_each_proce
     postgres, redis_url
 ):
     database = settings.DATABASES["default"]
-    params = ScaleParams(chats=16, ramp_s=1.0, seconds=2.0, warmup_chats=8, warmup_s=1.0)
-    report = await run_scale(params, database, redis_url)
+    params = ScaleParams(
+        chats=16, ramp_s=1.0, seconds=2.0, warmup_chats=8, warmup_s=1.0, connections=60
+    )
+    soak = {"soak_minutes": 0.05, "soak_chats": 8, "soak_ramp_s": 1.0, "think_s": (0.05, 0.2)}
+    report = await run_scale(replace(params, **soak), database, redis_url)
 
     shapes = report["shapes"]
     assert list(shapes) == ["1 Daphne + 1 worker", "2 Daphne + 2 workers"]
@@ -110,7 +142,24 @@ async def test_the_production_shape_answers_every_message_and_reports_each_proce
     assert [row["met"] for row in report["headline"] if row.get("target") == "0 lost"] == [
         True,
         True,
+        True,  # the soak's
     ]
+
+    # Idle sockets over both Daphnes, each answering a ping; memory per socket reported.
+    held = report["connections"]
+    assert held["held"] == held["opened"] == 60 and held["errors"] == {}
+    assert set(held["rss_mib"]) == {"daphne-1", "daphne-2"}
+    assert held["daphne_kib_per_connection"] is not None
+
+    # The soak: each process's memory and open files at its start and end, the app's judged.
+    processes = report["soak"]["processes"]
+    assert {"daphne-2", "worker-2", "redis", "postgres_backends", "load_generator"} <= set(
+        processes
+    )
+    assert all(p["rss_start_mib"] > 0 and p["fds_start"] > 0 for p in processes.values())
+    assert report["soak"]["loop"]["lost"] == 0 and report["soak"]["loop"]["completed"] >= 8
+    soak_rows = [row for row in report["headline"] if str(row["figure"]).startswith("soak")]
+    assert [row["target"] for row in soak_rows] == ["0 lost", "< 5%", "< 5%"]
 
     # Nothing of the run is left: its database is dropped, its queues and keys deleted.
     name = f"{database['NAME']}_bench_scale"
