@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import random
 import time
 from collections.abc import Callable
@@ -33,10 +32,11 @@ from django.conf import settings
 
 from bench.registry import BenchContext, Figures, register
 from bench.scale_connections import connections_held
+from bench.scale_cpu import CpuMeter, cpu_spent, transactions_per_reply
 from bench.scale_stack import LIMITS_LIFTED, WORKER_CONCURRENCY, Process, ScaleStack
 from bench.sections.live import HANDSHAKES_AT_ONCE, MESSAGES, WS_TIMEOUT, LoopResult, one_turn
 from bench.soak import growth, resources, soak_headline
-from bench.stack import FAKE_ARGS, Chat, cpu_s, fd_limit_raise
+from bench.stack import FAKE_ARGS, Chat, fd_limit_raise
 from bench.stats import percentiles_ms
 
 APP_CPU_TARGET_MS = 12.0
@@ -66,57 +66,6 @@ class ScaleParams:
 
 def shape_name(shape: Shape) -> str:
     return f"{shape[0]} Daphne + {shape[1]} worker{'s' if shape[1] > 1 else ''}"
-
-
-# CPU time of every process of the run.
-
-
-def machine_busy_s() -> float:
-    """All cores' busy time since boot (/proc/stat: everything but idle and iowait)."""
-    with open("/proc/stat") as stat:
-        fields = [int(v) for v in stat.readline().split()[1:]]
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
-class CpuMeter:
-    """Snapshots of CPU seconds per process; PostgreSQL backends one by one, as they come."""
-
-    def __init__(self, stack: ScaleStack) -> None:
-        self.stack = stack
-        self.pids: dict[str, int] = {p.name: p.pid for p in [*stack.daphnes, *stack.workers]}
-        if (redis_pid := stack.redis_pid()) is not None:
-            self.pids["redis"] = redis_pid
-        self.pids["fake_model_server"] = stack.fake.process.pid  # type: ignore[union-attr]
-        self.pids["load_generator"] = os.getpid()
-        self.pg = stack.pg_connect()
-
-    def snapshot(self) -> dict[str, float]:
-        found = {name: cpu_s(pid) for name, pid in self.pids.items()}
-        for pid in self.stack.pg_backends(self.pg):
-            try:
-                found[f"postgres:{pid}"] = cpu_s(pid)
-            except OSError:  # it ended between the query and the read
-                continue
-        found["machine"] = machine_busy_s()
-        found["postgres_transactions"] = self.stack.pg_transactions(self.pg)
-        return found
-
-    def close(self) -> None:
-        self.pg.close()
-
-
-def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """Seconds per process over the window; a backend that started inside it counts whole."""
-    spent = {name: after[name] - before[name] for name in after if not name.startswith("postgres:")}
-    backends = [n for n in after if n.startswith("postgres:")]
-    spent["postgres_backends"] = sum(after[n] - before.get(n, 0.0) for n in backends)
-    return spent
-
-
-def transactions_per_reply(spent: dict[str, float], replies: int) -> float | None:
-    """Each statement outside a transaction is one too: a count of round trips, roughly."""
-    count = spent.get("postgres_transactions")
-    return round(count / replies, 1) if count is not None and replies else None
 
 
 # The closed loop.

@@ -9,6 +9,7 @@ import pytest
 import redis
 from django.conf import settings
 
+from bench.scale_cpu import cpu_spent
 from bench.scale_stack import pg_connect_params
 from bench.sections.live import LoopResult, Turn
 from bench.sections.scale import (
@@ -16,7 +17,6 @@ from bench.sections.scale import (
     SKIP_NO_REDIS,
     ScaleParams,
     Window,
-    cpu_spent,
     headline,
     run_scale,
     shape_figures,
