@@ -150,6 +150,7 @@ async def test_the_production_shape_answers_every_message_and_reports_each_proce
     assert held["held"] == held["opened"] == 60 and held["errors"] == {}
     assert set(held["rss_mib"]) == {"daphne-1", "daphne-2"}
     assert held["daphne_kib_per_connection"] is not None
+    assert any("held by 2 Daphnes on Redis" in str(row["figure"]) for row in report["headline"])
 
     # The soak: each process's memory and open files at its start and end, the app's judged.
     processes = report["soak"]["processes"]
