@@ -19,6 +19,7 @@ Figures = dict[str, Any]
 @dataclass(frozen=True)
 class BenchContext:
     quick: bool = False
+    soak_minutes: float = 0.0  # --soak: sections that have a soak run it for this long
 
 
 @dataclass(frozen=True)

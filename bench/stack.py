@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -44,6 +45,14 @@ with transaction.atomic(), open({path!r}, "w") as out:
 class Chat:
     conversation_id: str
     token: str
+
+
+def chats_create(manage: Callable[..., str], folder: Path, count: int) -> list[Chat]:
+    """`count` new anonymous conversations with their tokens, made by `manage.py shell`."""
+    path = folder / f"chats-{time.monotonic_ns()}.jsonl"
+    manage("shell", "-c", _CREATE.format(path=str(path), count=count))
+    with path.open() as lines:
+        return [Chat(*json.loads(line)) for line in lines]
 
 
 def fd_limit_raise() -> int:
@@ -134,10 +143,7 @@ class LiveStack:
         return done.stdout
 
     def chats_create(self, count: int) -> list[Chat]:
-        path = Path(self.tmp.name) / f"chats-{time.monotonic_ns()}.jsonl"
-        self.manage("shell", "-c", _CREATE.format(path=str(path), count=count))
-        with path.open() as lines:
-            return [Chat(*json.loads(line)) for line in lines]
+        return chats_create(self.manage, Path(self.tmp.name), count)
 
     def _start_daphne(self) -> None:
         self.port = free_port()

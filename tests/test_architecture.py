@@ -34,7 +34,15 @@ ENTRY_MODULES = frozenset(
     ["support_bot"]
     + [
         f"support_bot.{name}"
-        for name in ("settings", "settings_test", "urls", "asgi", "wsgi", "celery")
+        for name in (
+            "settings",
+            "settings_test",
+            "settings_bench",
+            "urls",
+            "asgi",
+            "wsgi",
+            "celery",
+        )
     ]
 )
 SKIPPED_DIRS = {"migrations", "__pycache__"}

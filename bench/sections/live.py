@@ -189,12 +189,18 @@ async def connections_held(stack: LiveStack, chats: list[Chat]) -> Figures:
 # Chats in a closed loop.
 
 
-async def _one_turn(ws: aiohttp.ClientWebSocketResponse, text: str, result: LoopResult) -> bool:
-    """Send one message and wait for its final bot message; False when the socket is unusable."""
+async def one_turn(
+    ws: aiohttp.ClientWebSocketResponse,
+    text: str,
+    result: LoopResult,
+    timeout_s: float = REPLY_TIMEOUT_S,
+) -> bool:
+    """Send one message and wait for its final bot message; False when the socket is unusable
+    or no reply came within `timeout_s` (counted as lost)."""
     client_id = str(uuid.uuid4())
     turn = Turn(sent=time.perf_counter())
     await ws.send_str(json.dumps({"type": "message", "client_id": client_id, "text": text}))
-    deadline = turn.sent + REPLY_TIMEOUT_S
+    deadline = turn.sent + timeout_s
     while (left := deadline - time.perf_counter()) > 0:
         try:
             frame = await ws.receive(timeout=left)
@@ -259,7 +265,7 @@ async def closed_loop(
                         return
                 text = MESSAGES[(index + turn) % len(MESSAGES)]
                 turn += 1
-                if not await _one_turn(ws, text, result):
+                if not await one_turn(ws, text, result):
                     return
 
         await asyncio.gather(*(chat_loop(i, ws) for i, ws in enumerate(sockets)))

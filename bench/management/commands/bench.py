@@ -42,6 +42,14 @@ class Command(BaseCommand):
             "--section", action="append", default=[], metavar="NAME", help="repeatable"
         )
         parser.add_argument("--quick", action="store_true", help="short runs (smoke test)")
+        parser.add_argument(
+            "--soak",
+            type=float,
+            default=0.0,
+            metavar="MINUTES",
+            help="also soak: the scale section's production shape under steady paced traffic "
+            "this long, memory and open files of every process at the start and the end",
+        )
         parser.add_argument("--list", action="store_true", help="list the sections and exit")
         parser.add_argument(
             "--out",
@@ -83,7 +91,7 @@ class Command(BaseCommand):
             raise CommandError(f"section(s) failed: {failed}; see their 'error' figures")
 
     def _run(self, chosen: list[Section], options: dict[str, Any]) -> dict[str, Any]:
-        context = BenchContext(quick=options["quick"])
+        context = BenchContext(quick=options["quick"], soak_minutes=options["soak"])
         started = time.perf_counter()
         report: dict[str, Any] = {
             "started_at": timezone.now().isoformat(timespec="seconds"),
@@ -91,6 +99,7 @@ class Command(BaseCommand):
             if sys.argv[1:2] == ["bench"]
             else "manage.py bench",
             "quick": context.quick,
+            "soak_minutes": context.soak_minutes,
             "machine": machine_info(),
             "settings": settings_info(),
             "sections": {},
