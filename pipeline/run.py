@@ -387,6 +387,7 @@ async def _full_lane(
             order_number=facts.order_number,
             customer_id=retrieved.customer.id if retrieved.customer else None,
             language=run.language,
+            text=run.given.text,
         )
         proposed = proposal.summary if proposal else ""
         run.stages.append(no_model_trace("actions", 0.0, StageDetail(proposed=proposed)))

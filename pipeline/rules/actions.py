@@ -12,12 +12,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from orders.models import ActionName, Order, Refund
+from pipeline.flows.commands import reason_read
 from pipeline.rules.phrases import TRANSLATED, say
 from pipeline.rules.plan import phrase_step
 from pipeline.rules.policy import DISCOUNT_REFUND_REASON, REFUND_REASON, SHIPPING_REFUND_REASON
 from pipeline.types import ActionItem, Plan, ProposalDraft
 
-# The demo lane does not ask why; the summary names it, so the customer confirms it too.
+# When the customer's words give no reason (the flows' reader finds none), the most common one;
+# the proposal card shows it, so the customer confirms it too.
 CANCEL_REASON = "no longer needed"
 REFUND_REASONS = {
     "apply_discount": DISCOUNT_REFUND_REASON,
@@ -31,7 +33,12 @@ class ActionFailed(RuntimeError):
 
 
 def plan_proposal(
-    *, plan: Plan, order_number: str | None, customer_id: int | None, language: str = "en"
+    *,
+    plan: Plan,
+    order_number: str | None,
+    customer_id: int | None,
+    language: str = "en",
+    text: str = "",
 ) -> ProposalDraft | None:
     """The refund the plan's payouts come to, as a proposal; None when it pays nothing. A reason
     already paid on the order is left out, so a repeated question never proposes it twice."""
@@ -44,7 +51,7 @@ def plan_proposal(
         raise ActionFailed("the plan names an order this customer does not have")
     language = language if language in TRANSLATED else "en"
     if not steps:
-        return _cancel_proposal(order, language)
+        return _cancel_proposal(order, language, reason_read(text) or CANCEL_REASON)
     paid = set(
         order.refunds.exclude(status=Refund.Status.REJECTED).values_list("reason", flat=True)
     )
@@ -64,12 +71,12 @@ def plan_proposal(
     return ProposalDraft(name=ActionName.ISSUE_REFUND, args=args, summary=summary)
 
 
-def _cancel_proposal(order: Order, language: str) -> ProposalDraft:
+def _cancel_proposal(order: Order, language: str, reason: str) -> ProposalDraft:
     """The rules found the order can still be cancelled: put it to the customer (the action
     service checks the order's state and the store's reasons again when they accept)."""
     return ProposalDraft(
         name=ActionName.CANCEL_PENDING_ORDER,
-        args={"order_id": order.number, "reason": CANCEL_REASON},
+        args={"order_id": order.number, "reason": reason},
         summary=say("propose_cancel", language, number=order.number),
     )
 
