@@ -19,7 +19,7 @@ from conversations.models import Conversation
 from desk.models import HandoffEvent
 from llm.config import load_config
 from llm.pricing import price_for
-from ops.evaluation import EvalTrend, eval_trend_get
+from ops.evaluation import DIALOGUES, EvalTrend, eval_trend_get
 from ops.periods import Period, percentile_cont, ratio, signature
 from ops.quality import FailureCluster, VerifierSummary, failure_clusters_get, verifier_get
 from ops.resolution import Resolution, resolution_get
@@ -283,6 +283,7 @@ class Dashboard:
     daily: tuple[tuple[str, float, int], ...]
     resolution: Resolution
     evaluation: EvalTrend
+    dialogues: EvalTrend
 
 
 def dashboard_get(*, period: Period) -> Dashboard:
@@ -299,4 +300,5 @@ def dashboard_get(*, period: Period) -> Dashboard:
         daily=tuple((day, float(cost), n) for day, n, cost, _ in daily_buckets(period=period)),
         resolution=resolution_get(period=period),
         evaluation=eval_trend_get(period=period),
+        dialogues=eval_trend_get(suite=DIALOGUES, period=period),
     )

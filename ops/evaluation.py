@@ -2,7 +2,9 @@
 dashboard can show the pass rate day by day and list the regressions: cases that passed in the
 previous run and fail in the latest, with the stage that changed first.
 
-Suites are named (`golden` today); another suite records its cases through `eval_run_record`.
+Suites are named: `golden` (promoted transcript turns, ops.golden) and `dialogues` (the
+project's scripted dialogues, chat.dialogues, scored as ../shared/dialogues.md says; a failed
+case's "stage" is the part of the score that failed: actions, say or handoff).
 """
 
 from __future__ import annotations
@@ -10,15 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
+from chat.dialogues import Replayer, cases_read
 from ops.golden import CaseReport, golden_cases_replay
 from ops.models import EvalCaseResult, EvalRun, GoldenCase
 from ops.periods import Period
+from orders.models import Customer
 
 GOLDEN = "golden"
+DIALOGUES = "dialogues"
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,30 @@ def golden_eval_run(*, trigger: str = EvalRun.Trigger.MANUAL) -> tuple[EvalRun, 
         started_at=started,
     )
     return run, reports
+
+
+def dialogues_eval_run(*, paths: Iterable[Path], trigger: str = EvalRun.Trigger.MANUAL) -> EvalRun:
+    """Replay the scripted dialogues of every file whose store is in this database (a store
+    without the τ² import skips its cases) and store the run, one row per case."""
+    started = timezone.now()
+    present = set(Customer.objects.values_list("store__code", flat=True).distinct())
+    cases = [case for path in paths for case in cases_read(path) if case.store in present]
+    replayer = Replayer()
+    outcomes = []
+    for case in cases:
+        result = replayer.run(case)
+        failed = result.as_json()["failed"]
+        outcomes.append(
+            CaseOutcome(
+                case_key=case.id[:64],
+                name=(case.turns[0] if case.turns else case.id)[:200],
+                passed=result.passed,
+                first_changed=failed[0] if failed else "",
+                changed_stages=tuple(failed),
+                error=result.error,
+            )
+        )
+    return eval_run_record(suite=DIALOGUES, outcomes=outcomes, trigger=trigger, started_at=started)
 
 
 # Reads for the dashboard.

@@ -7,8 +7,9 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
-from ops.evaluation import golden_eval_run
+from ops.evaluation import dialogues_eval_run, golden_eval_run
 from ops.models import EvalRun
 from ops.retention import DEFAULT_BATCH
 from ops.retention import transcripts_purge as purge
@@ -49,4 +50,13 @@ def golden_eval() -> dict[str, Any]:
     run, _ = golden_eval_run(trigger=EvalRun.Trigger.SCHEDULE)
     if run.passed < run.total:
         logger.warning("golden set: %d of %d cases changed", run.total - run.passed, run.total)
+    return {"run": run.pk, "total": run.total, "passed": run.passed}
+
+
+@shared_task(name="ops.tasks.dialogues_eval", ignore_result=True)
+def dialogues_eval() -> dict[str, Any]:
+    """Replay the scripted dialogues (EVAL_DIALOGUE_FILES) and store the run, daily."""
+    run = dialogues_eval_run(paths=settings.EVAL_DIALOGUE_FILES, trigger=EvalRun.Trigger.SCHEDULE)
+    if run.passed < run.total:
+        logger.warning("dialogues: %d of %d cases failed", run.total - run.passed, run.total)
     return {"run": run.pk, "total": run.total, "passed": run.passed}

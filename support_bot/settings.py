@@ -226,9 +226,13 @@ CELERY_BEAT_SCHEDULE = {
     "unanswered-sweep": {"task": "chat.tasks.unanswered_sweep", "schedule": 60},
     "handoffs-requeue": {"task": "desk.tasks.handoffs_unanswered_requeue", "schedule": 60},
     "golden-eval": {"task": "ops.tasks.golden_eval", "schedule": 24 * 60 * 60},
+    "dialogues-eval": {"task": "ops.tasks.dialogues_eval", "schedule": 24 * 60 * 60},
     # Help-center pages imported from URLs, fetched again (conditional GETs): what changed updates.
     "knowledge-resync": {"task": "knowledge.tasks.knowledge_resync_task", "schedule": 6 * 60 * 60},
 }
+# The scripted dialogues the daily evaluation replays (chat.dialogues); each file's cases run on
+# the stores this database has.
+EVAL_DIALOGUE_FILES = [BASE_DIR / "demo" / "dialogues.jsonl"]
 TRANSCRIPT_RETENTION_DAYS = int(os.environ.get("TRANSCRIPT_RETENTION_DAYS", "365"))
 
 # The human queue: minutes until a handoff should have a human, by Conversation.Priority.

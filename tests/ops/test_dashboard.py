@@ -343,7 +343,7 @@ def test_dashboard_query_count_does_not_grow_with_traffic(client, traces: dict) 
         client.get(url)
 
     assert len(after) == len(before)
-    assert len(after) <= 30
+    assert len(after) <= 32  # each evaluation suite (golden, dialogues) reads its runs apart
 
 
 def test_ledger_page_shows_cost_per_resolved_outcome(client, traces: dict, settings) -> None:

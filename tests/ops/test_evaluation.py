@@ -5,6 +5,7 @@ listed as a regression with the stage that changed."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from io import StringIO
 from typing import Any
 
@@ -26,6 +27,14 @@ from tests.ops.trace_builders import staff_user
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("offline_engine")]
 __all__ = ["offline_engine"]
 DAY = dt.timedelta(days=1)
+
+
+class _AnyInt:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, int)
+
+
+ANY_INT = _AnyInt()
 
 
 @pytest.fixture
@@ -91,3 +100,36 @@ def test_the_dashboard_shows_the_pass_rate_over_time_and_the_regressions(client)
     assert ">100%</text>" in html  # the axis reads as a rate, not as dollars
     assert "#2 case 2</td><td>empathy" in html
     assert "#3 case 3" not in html  # failed before, passes now: no regression
+
+
+def test_the_scripted_dialogues_run_daily_and_a_failing_case_is_a_regression(
+    demo_store: Any, tmp_path, client, settings: Any
+) -> None:
+    """The beat task replays EVAL_DIALOGUE_FILES; cases of a store this database lacks are left
+    out; a case that passed and now fails is listed with the part of the score that failed."""
+    from ops.tasks import dialogues_eval
+
+    case = {
+        "id": "asks-for-a-person",
+        "store": "demo",
+        "visitor": {"signed_in": None},
+        "turns": ["I would like to speak with a human agent please"],
+        "expect": {"actions": [], "say": [], "handoff": True},
+    }
+    elsewhere = {**case, "id": "tau2-only", "store": "tau2-retail"}
+    path = tmp_path / "dialogues.jsonl"
+    path.write_text(f"{json.dumps(case)}\n{json.dumps(elsewhere)}\n")
+    settings.EVAL_DIALOGUE_FILES = [path]
+
+    assert dialogues_eval() == {"run": ANY_INT, "total": 1, "passed": 1}
+    case["expect"]["handoff"] = False  # the same conversation now judged against another ending
+    path.write_text(json.dumps(case) + "\n")
+    assert dialogues_eval()["passed"] == 0
+
+    trend = eval_trend_get(suite="dialogues", period=period_last(7))
+    assert trend.latest.trigger == EvalRun.Trigger.SCHEDULE
+    [regression] = trend.regressions
+    assert (regression.case_key, regression.changed_stages) == ("asks-for-a-person", ("handoff",))
+    client.force_login(staff_user("olive", OPS))
+    html = client.get(reverse("ops:dashboard")).content.decode()
+    assert "Scripted dialogues" in html and "asks-for-a-person: I would like" in html
