@@ -27,7 +27,7 @@ from urllib.parse import quote
 import psycopg
 import redis
 
-from bench.stack import API_KEY, FAKE_ARGS, START_S, Chat, chats_create, free_port
+from bench.stack import API_KEY, FAKE_ARGS, START_S, Chat, chats_create, free_port, manage_run
 from fakes.llm_server import SubprocessFakeServer, start_in_subprocess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,17 +132,7 @@ class ScaleStack:
         }
 
     def manage(self, *args: str, timeout_s: float = 300) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-        )
-        if done.returncode:
-            raise RuntimeError(f"manage.py {args[0]} failed: {done.stderr[-2000:]}")
-        return done.stdout
+        return manage_run(self.env, *args, timeout_s=timeout_s)
 
     def chats_create(self, count: int) -> list[Chat]:
         return chats_create(self.manage, Path(self.tmp.name), count)

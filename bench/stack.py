@@ -130,17 +130,7 @@ class LiveStack:
         return f"http://127.0.0.1:{self.port}"
 
     def manage(self, *args: str, timeout_s: float = 300) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-        )
-        if done.returncode:
-            raise RuntimeError(f"manage.py {args[0]} failed: {done.stderr[-2000:]}")
-        return done.stdout
+        return manage_run(self.env, *args, timeout_s=timeout_s)
 
     def chats_create(self, count: int) -> list[Chat]:
         return chats_create(self.manage, Path(self.tmp.name), count)
@@ -184,3 +174,19 @@ class LiveStack:
         if self.fake is not None:
             self.fake.stop()
         self.tmp.cleanup()
+
+
+def manage_run(env: dict[str, str], *args: str, timeout_s: float = 300) -> str:
+    """`manage.py ARGS` in a child process with this environment; its stdout, or an error
+    with the end of its stderr."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+    if done.returncode:
+        raise RuntimeError(f"manage.py {args[0]} failed: {done.stderr[-2000:]}")
+    return done.stdout

@@ -50,19 +50,25 @@ def identify(
     """Try each proof the words give; `earlier` is what the visitor said before (a name given
     one turn, the zip the next)."""
     customers = _store_customers(store_id)
-    outcome = "none"
+    checks = []
     if IdentityProof.EMAIL in proofs:
         for email in dict.fromkeys(e.lower() for e in EMAIL.findall(text)):
-            attempt = verify_counted(
-                check=lambda email=email: customers.filter(email__iexact=email).first(),
-                conversation_id=conversation_id,
-                visitor_key=visitor_key,
-            )
-            if attempt.customer is not None:
-                return Identified(attempt.customer.pk, "verified_now")
-            outcome = attempt.outcome
-            if outcome == "locked":
-                return Identified(None, outcome)
+            checks.append(lambda email=email: customers.filter(email__iexact=email).first())
+    if IdentityProof.NAME_AND_ZIP in proofs:
+        words = f"{earlier} {text}".lower()
+        for zip_code in dict.fromkeys(ZIP.findall(text)):
+            checks.append(lambda zip_code=zip_code: _by_name(customers, zip_code, words))
+    outcome = "none"
+    for check in checks:  # each proof given is one counted attempt
+        attempt = verify_counted(
+            check=check, conversation_id=conversation_id, visitor_key=visitor_key
+        )
+        if attempt.customer is not None:
+            return Identified(attempt.customer.pk, "verified_now")
+        outcome = attempt.outcome
+        if outcome == "locked":
+            return Identified(None, outcome)
+    return Identified(None, outcome)
     if IdentityProof.NAME_AND_ZIP in proofs:
         words = f"{earlier} {text}".lower()
         for zip_code in dict.fromkeys(ZIP.findall(text)):
