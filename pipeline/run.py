@@ -36,7 +36,7 @@ from pipeline.rules.plan import (
 )
 from pipeline.rules.policy import compute_facts
 from pipeline.rules.router import LOW_CONFIDENCE, Route, choose_lane
-from pipeline.rules.verifier import fact_sheet
+from pipeline.rules.verifier import check_plan, fact_sheet
 from pipeline.stages import retrieval
 from pipeline.stages.answer import written_answer
 from pipeline.stages.empathy import EmpathyStage
@@ -49,6 +49,7 @@ from pipeline.types import (
     Mentions,
     PipelineEvent,
     Plan,
+    ProposalDraft,
     ReplyDelta,
     ReplyDone,
     Retrieved,
@@ -395,7 +396,7 @@ async def _full_lane(
         handoff = f"could not carry out the plan: {exc}"
         plan = handoff_plan(handoff)
     if proposal is not None:
-        plan = offer_plan(plan, proposal)
+        plan = _offered_plan(plan, fallback, proposal, facts, retrieved, run.given.text)
     yield StageStatus("empathy", STATUS_TEXT["empathy"])
     sheet = fact_sheet(facts=facts, retrieved=retrieved, plan=plan, customer_text=run.given.text)
     empathy = EmpathyStage(
@@ -415,6 +416,25 @@ async def _full_lane(
         run, route, intent, retrieved, empathy.text, plan=plan, facts=facts, handoff=handoff
     )
     yield dataclasses.replace(done, proposal=proposal)
+
+
+def _offered_plan(
+    plan: Plan,
+    fallback: Plan,
+    proposal: ProposalDraft,
+    facts: Facts,
+    retrieved: Retrieved,
+    text: str,
+) -> Plan:
+    """The plan as offered while its proposal waits. Its steps were checked when its payouts
+    counted as paid; offered, nothing is paid yet, so they are checked again: a model's step
+    that says money went back ("I've refunded...") fails now, and the rules' own plan, offered,
+    is what the reply states instead."""
+    offered = offer_plan(plan, proposal)
+    sheet = fact_sheet(facts=facts, retrieved=retrieved, plan=offered, customer_text=text)
+    if plan is fallback or check_plan(offered, facts, sheet).ok:
+        return offered
+    return offer_plan(fallback, proposal)
 
 
 def _done(

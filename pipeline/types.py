@@ -245,6 +245,9 @@ class Plan:
     source: str  # "model", "model-repaired", "deterministic"
     repairs: int = 0
     rejections: tuple[str, ...] = ()
+    # Its payouts are put to the customer as a proposal, not carried out yet: a reply may offer
+    # them but may not say they were paid (pipeline.rules.verifier).
+    offered: bool = False
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ def offer_plan(plan: Plan, proposal: ProposalDraft | None = None) -> Plan:
         source=plan.source,
         repairs=plan.repairs,
         rejections=plan.rejections,
+        offered=True,
     )
 
 

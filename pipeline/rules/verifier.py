@@ -181,7 +181,9 @@ _PAID_WORDS = re.compile(
 
 
 def _payouts(facts: Facts, plan: Plan | None) -> frozenset[Decimal]:
-    if plan is None:
+    """What a reply may say was paid back: the plan's payouts the rules allow, once they are
+    carried out. An offered plan (a proposal waiting for the customer) has paid nothing yet."""
+    if plan is None or plan.offered:
         return frozenset()
     return frozenset(
         step.amount.quantize(Decimal("0.01"))

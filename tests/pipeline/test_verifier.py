@@ -158,3 +158,23 @@ def test_a_percentage_that_is_only_a_day_of_the_month_is_rejected(flagship_sheet
     assert dt.date(2026, 11, 20) in sheet.dates  # the express replacement's arrival
     assert facts.discount.rate * 100 == 15
     assert not check_text("You get 20% off.", sheet, today=TODAY).ok
+
+
+def test_an_offered_plan_may_name_its_payouts_but_not_say_they_were_paid() -> None:
+    """While the payouts wait for the customer's confirmation (a proposal), nothing is paid: a
+    sentence saying money went back fails, the same amount offered passes."""
+    data = flagship()
+    facts, plan, sheet = sheet_for(data)
+    paid_claim = "I've applied your VIP discount: $28.35 goes back to your card."
+    assert check_text(paid_claim, sheet, today=TODAY).ok  # carried out: it may say so
+
+    offered = replace(plan, offered=True)
+    offered_sheet = fact_sheet(
+        facts=facts, retrieved=data, plan=offered, customer_text=CUSTOMER_TEXT
+    )
+    assert not check_text(paid_claim, offered_sheet, today=TODAY).ok
+    assert check_text(
+        "I can apply your VIP discount: $28.35 would go back to your card.",
+        offered_sheet,
+        today=TODAY,
+    ).ok
