@@ -1,6 +1,6 @@
-"""Postal addresses in the customer's words: written out ("445 Maple Drive, Suite 394, Fort Worth,
-TX 76165, USA") or pointed at ("my default address", "the address on order #W...", "my NYC
-address, it's on one of my other orders")."""
+"""Postal addresses in the customer's words: written out ("12 Birch Lane, Apt 5, Dayton,
+OH 45402, USA") or pointed at ("my default address", "the address on order #W...", "my NYC
+address from my last order")."""
 
 from __future__ import annotations
 

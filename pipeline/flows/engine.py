@@ -227,7 +227,7 @@ def _take_requests(st: FlowState, snap: Snapshot, text: str, parts: list[str]) -
     took = False
     asked_now = {_family(kind) for kind in commands.kinds_read(text)}
     if _INSTEAD.search(text) and asked_now:
-        # "then cancel the whole order": a new request in place of the one waiting for an answer
+        # "then just drop the whole order": a new request in place of the one waiting for an answer
         st.requests = [r for r in st.requests if not r.asked or _family(r.kind) in asked_now]
     for found, words in commands.segments(text):
         if not found:

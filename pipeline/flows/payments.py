@@ -1,4 +1,4 @@
-"""Which of the customer's payment methods the words name ("mastercard ending 2478", "paypal",
+"""Which of the customer's payment methods the words name ("visa ending 1234", "paypal",
 "gift card", "the original payment method"), and the refund destinations the policy allows."""
 
 from __future__ import annotations

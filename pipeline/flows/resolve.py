@@ -126,7 +126,7 @@ def candidates(req: Request, snap: Snapshot, st: FlowState) -> list[OrderRecord]
 
 def _by_items(text: str, pool: list[OrderRecord], kind: str) -> list[OrderRecord]:
     """The orders holding most of the items the words name; the options named break ties
-    ("the silver 64GB tablet" against another order's gold one)."""
+    ("the red 2-slot toaster" against another order's white one)."""
     scores = []
     for order in pool:
         free = [i for i in order.items if not i.request]
@@ -451,7 +451,7 @@ def _items(req: Request, free: list[Item]) -> list[Item]:
         if named:
             return named
         if _NAMED_ORDER.search(text) and not words.everything:
-            # "return the gaming mouse order": the words naming the order are the items
+            # "return the blender order": the words naming the order are the items
             named = [i for i in items_mentioned(text, free) if i not in kept]
             if named:
                 return named

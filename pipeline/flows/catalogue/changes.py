@@ -230,7 +230,7 @@ def _requests(
 
 
 def _lead(words: Sequence[str], mention: Mention, floor: int) -> tuple[str, ...]:
-    """'exchange them for size 9 leather boots', 'I want a shorter skateboard': the words
+    """'swap them for size 7 suede sandals', 'I want a lighter kettle': the words
     between 'for' (or 'a') and the product name describe what the line should become, while
     'the blue t-shirt' describes the line as it is."""
     for k in range(mention.start - 1, max(floor, mention.start - 6) - 1, -1):

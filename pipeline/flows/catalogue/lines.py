@@ -148,7 +148,7 @@ def excluded(words: Sequence[str], mention: Mention, mentions: Sequence[Mention]
 
 
 def _context_only(words: Sequence[str], mention: Mention) -> bool:
-    """'the backpack I got with the vacuum cleaner', 'my order with the keyboard': the line only
+    """'the case that came with the lamp', 'my order with the blender': the line only
     says which order is meant."""
     before = [w for w in words[max(0, mention.start - 3) : mention.start] if w not in GLUE]
     return bool(before) and before[-1] == "with"

@@ -1,5 +1,5 @@
 """A Wish read from a phrase against one product's option values: the values it wants, rules
-out ('no backlight', 'instead of Apple HomeKit'), leaves free ('colour doesn't matter'), keeps
+out ('no backlight', 'instead of the glass one'), leaves free ('colour doesn't matter'), keeps
 ('same size'), moves along ('a shorter one', 'less bright') or pushes to an end ('maximum
 zoom'); and which variants it accepts, judged against the current item."""
 

@@ -148,7 +148,7 @@ def test_a_refund_goes_only_to_the_original_method_or_a_gift_card(signed):
 def test_the_total_coming_back_adds_up_the_done_actions(signed):
     signed.say("return everything from the order I received, to my gift card")
     signed.decide(accept=True)
-    reply = signed.say("how much am I getting back in total?")
+    reply = signed.say("what is the total refund I will receive?")
     assert "$100.00" in reply.text
 
 
