@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
 
 from bench.registry import BenchContext, Figures, register
+from bench.stack import manage_run
 
 IMPORT_TARGET_S = 20.0
 _RUN = (
@@ -40,8 +39,10 @@ def tau2_section(context: BenchContext) -> Figures:
     rounds = 1 if context.quick else 3
     with tempfile.TemporaryDirectory(prefix="bench-tau2-") as tmp:
         env = _env(Path(tmp) / "tau2.sqlite3")
-        _manage(env, "migrate", "--no-input")
-        out = _manage(env, "shell", "-c", _RUN.format(db=str(db_json), rounds=rounds))
+        manage_run(env, "migrate", "--no-input", timeout_s=900)
+        out = manage_run(
+            env, "shell", "-c", _RUN.format(db=str(db_json), rounds=rounds), timeout_s=900
+        )
     figures = json.loads(out.strip().splitlines()[-1])
     target = f"import under {IMPORT_TARGET_S:.0f} s on SQLite"
     met = figures["import_s"] < IMPORT_TARGET_S
@@ -83,17 +84,3 @@ def _env(db_path: Path) -> dict[str, str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": f"sqlite:///{db_path}",
     }
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if done.returncode:
-        raise RuntimeError(f"manage.py {args[0]} failed: {done.stderr[-2000:]}")
-    return done.stdout
